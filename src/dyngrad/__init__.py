@@ -1,0 +1,127 @@
+"""dyngrad: automatic differentiation on NumPy with PyTorch's API.
+
+>>> import dyngrad as torch
+>>> x = torch.arange(4.0)
+>>> x.requires_grad_(True)
+tensor([0., 1., 2., 3.], requires_grad=True)
+>>> y = 2 * torch.dot(x, x)
+>>> y.backward()
+>>> x.grad
+tensor([ 0.,  4.,  8., 12.])
+"""
+
+from __future__ import annotations
+
+from . import autograd, ops
+from ._creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from ._dtype import (
+    bool_ as bool,  # noqa: A004 - torch.bool
+    dtype,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from ._dtype import ALIASES as _ALIASES
+from ._random import Generator, default_generator, initial_seed, manual_seed, seed
+from ._size import Size
+from ._tensor import Tensor
+from ._tensor_str import set_printoptions
+from .autograd import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .ops.elementwise import (
+    abs,
+    add,
+    clamp,
+    clip,
+    cos,
+    div,
+    eq,
+    exp,
+    ge,
+    gt,
+    le,
+    log,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,
+    reciprocal,
+    relu,
+    rsub,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    sub,
+    tanh,
+    true_divide,
+    where,
+)
+from .ops.linalg import bmm, dot, matmul, mm, mv
+from .ops.reduction import mean, norm, sum
+from .ops.shape import clone, reshape, squeeze, stack, t, transpose, unbind, unsqueeze
+
+half = _ALIASES["half"]
+float = _ALIASES["float"]  # noqa: A001
+double = _ALIASES["double"]
+short = _ALIASES["short"]
+int = _ALIASES["int"]  # noqa: A001
+long = _ALIASES["long"]
+
+__version__ = "0.1.0"
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Set the dtype Python floats become (float32 or float64)."""
+    from . import _dtype, _tensor_str
+
+    _dtype.set_default_dtype(d)
+    _tensor_str.default_float_name = d.name
+
+
+def is_tensor(obj: object) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> builtins_int:
+    return input.numel()
+
+
+builtins_int = type(0)

@@ -1,0 +1,28 @@
+"""Command line: `python -m dyngrad tour [--lang en|zh]`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dyngrad", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    tour = commands.add_parser(
+        "tour", help="replay the autograd notes step by step, explaining the graph"
+    )
+    tour.add_argument(
+        "--lang", choices=("en", "zh"), default="en", help="language of the explanations"
+    )
+    args = parser.parse_args(argv)
+
+    if args.command == "tour":
+        from dyngrad._tour import run_tour
+
+        run_tour(args.lang)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,149 @@
+"""``dyngrad.autograd``: backward, grad and the grad modes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import grad_mode
+from .engine import run_backward
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .graph import Node
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = [
+    "backward",
+    "grad",
+    "no_grad",
+    "enable_grad",
+    "set_grad_enabled",
+    "inference_mode",
+    "is_grad_enabled",
+    "is_inference_mode_enabled",
+    "Node",
+]
+
+
+def _as_tuple(x: Any) -> tuple[Any, ...]:
+    if x is None:
+        return ()
+    from .._tensor import Tensor
+
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _make_grads(outputs: tuple[Tensor, ...], grads: tuple[Any, ...]) -> list[Tensor]:
+    """Check or create the gradient for each output (ones for scalars, as torch does)."""
+    from .._tensor import Tensor
+
+    if len(grads) != len(outputs):
+        raise RuntimeError(
+            f"got {len(grads)} tensors and {len(outputs)} gradients"
+            if grads
+            else "grad can be implicitly created only for scalar outputs"
+        )
+    result = []
+    for i, (out, g) in enumerate(zip(outputs, grads)):
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind != "f":
+                raise RuntimeError(
+                    "grad can be implicitly created only for real scalar outputs but got "
+                    f"{out.dtype}"
+                )
+            result.append(Tensor._make(np.ones(out._data.shape, out._data.dtype), False, None, 0))
+            continue
+        if not isinstance(g, Tensor):
+            g = Tensor._make(np.asarray(g, dtype=out._data.dtype), False, None, 0)
+        if g._data.shape != out._data.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                f"has a shape of {out.shape}."
+            )
+        result.append(g)
+    return result
+
+
+def backward(
+    tensors: Any,
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables: Any = None,
+    inputs: Any = None,
+) -> None:
+    """Add the gradients of ``tensors`` w.r.t. the graph's leaves into their ``.grad``."""
+    outputs = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
+    if not grads:
+        grads = (None,) * len(outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    input_list = _as_tuple(inputs) if inputs is not None else None
+    if input_list is not None and not input_list:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    run_backward(
+        outputs, _make_grads(outputs, grads), retain_graph, create_graph, inputs=input_list
+    )
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    only_inputs: bool = True,
+    allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """The gradients of ``outputs`` w.r.t. ``inputs``, returned (``.grad`` is not touched)."""
+    from .._tensor import Tensor
+
+    outs = _as_tuple(outputs)
+    ins = _as_tuple(inputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
+    grads = _as_tuple(grad_outputs)
+    if not grads:
+        grads = (None,) * len(outs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in ins:
+        if not isinstance(t, Tensor):
+            raise TypeError("grad(): inputs must be tensors")
+    result = run_backward(
+        outs, _make_grads(outs, grads), retain_graph, create_graph, inputs=ins, accumulate=False
+    )
+    for i, r in enumerate(result):
+        if r is None:
+            if materialize_grads:
+                result[i] = Tensor._make(np.zeros_like(ins[i]._data), False, None, 0)
+            elif not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+    return tuple(result)
+
+

@@ -1,0 +1,307 @@
+"""The one place that walks a graph backwards.
+
+``run_backward`` counts, for every node reachable from the roots, how many edges lead into
+it; a node is ready once all of them have delivered their gradient. Ready nodes run latest-
+created first (a heap on creation sequence numbers, AccumulateGrad first of all), so the order
+is deterministic and the same as torch's. Nothing recurses: a million-node chain is a loop.
+
+Every gradient a node returns is brought to its input's shape (summing broadcast dimensions)
+and dtype here, in one place, before it is added into the next node's buffer.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import grad_mode
+from .graph import AccumulateGrad, Node, grad_accumulator
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = ["run_backward"]
+
+
+def _root_edge(t: Tensor, index: int) -> tuple[Node, int]:
+    if t._grad_fn is not None:
+        return t._grad_fn, t._output_nr
+    if t._rg:
+        return grad_accumulator(t), 0
+    raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
+
+
+def _count_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
+    """For each reachable node, the number of edges that lead into it (iterative DFS)."""
+    deps: dict[Node, int] = {}
+    seen = set(roots)
+    stack = list(seen)
+    while stack:
+        node = stack.pop()
+        for nxt, _ in node.next_functions:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+def _needed_nodes(deps: dict[Node, int], roots: Sequence[Node], targets: set[Node]) -> set[Node]:
+    """Nodes from which some target is reachable: only these run in autograd.grad."""
+    nodes = sorted(set(deps) | set(roots), key=lambda n: n._seq)  # children before parents
+    needed: set[Node] = set()
+    for node in nodes:
+        if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
+            needed.add(node)
+    return needed
+
+
+def _reduce_to_input(grad: Tensor, meta: tuple[tuple[int, ...], Any], node: Node, i: int) -> Tensor:
+    """Sum ``grad`` down to the input's shape (undoing broadcasting) and cast to its dtype."""
+    shape, dtype = meta
+    if grad._data.shape != shape:
+        gshape = grad._data.shape
+        if not _expandable(shape, gshape):
+            raise RuntimeError(
+                f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                f"[{', '.join(map(str, gshape))}] but expected shape compatible with "
+                f"[{', '.join(map(str, shape))}]"
+            )
+        grad = grad.sum_to_size(shape)
+    if grad._data.dtype != dtype.np:
+        grad = grad.to(dtype)
+    return grad
+
+
+def _expandable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    if len(shape) > len(target):
+        return False
+    for s, t in zip(reversed(shape), reversed(target)):
+        if s != t and s != 1:
+            return False
+    return True
+
+
+def _accumulate_into_buffer(old: Tensor | None, new: Tensor) -> Tensor:
+    """Sum two gradients for the same slot; never writes into either (they may be shared)."""
+    if old is None:
+        return new
+    return old + new
+
+
+def _run_tensor_hooks(node: Node, grads: list[Any]) -> None:
+    hooks = node._hooks
+    if hooks is None:
+        return
+    for output_nr, fns in hooks.tensor_pre.items():
+        for fn in list(fns.values()):
+            g = grads[output_nr]
+            if g is None:
+                continue
+            result = fn(g)
+            if result is not None:
+                grads[output_nr] = result
+    for output_nr, ref in hooks.retain.items():
+        t = ref()
+        g = grads[output_nr]
+        if t is not None and g is not None:
+            _store_retained_grad(t, g)
+    for fn in list(hooks.pre.values()):
+        result = fn(tuple(grads))
+        if result is not None:
+            grads[:] = list(result)
+
+
+def _store_retained_grad(t: Tensor, g: Tensor) -> None:
+    if t._grad is None:
+        t._grad = g.detach().clone() if not grad_mode.state.grad_enabled else g.clone()
+    else:
+        t._grad = t._grad + g
+
+
+def _run_leaf_hooks(var: Tensor, grad: Tensor | None) -> Tensor | None:
+    """A leaf's ``register_hook`` hooks, in registration order; each may replace the grad."""
+    meta = var._meta
+    if meta is None or grad is None:
+        return grad
+    for fn in list(meta.hooks.values()):
+        result = fn(grad)
+        if result is not None:
+            grad = result
+    return grad
+
+
+def _accumulate_leaf(acc: AccumulateGrad, grad: Tensor | None, create_graph: bool) -> None:
+    """Add ``grad`` into the leaf's ``.grad``: stored as a copy first, added in place after."""
+    from .._tensor import Tensor
+
+    if grad is None:
+        return
+    var = acc.variable
+    meta = var._meta
+    old = var._grad
+    if old is None:
+        if create_graph:
+            var._grad = grad
+        else:
+            # Note: a copy, so .grad never aliases a buffer another leaf or the user holds.
+            var._grad = Tensor._make(np.array(grad._data, copy=True, order="K"), False, None, 0)
+    elif create_graph or old._rg:
+        var._grad = old + grad
+    else:
+        np.add(old._data, grad._data, out=old._data)
+    if meta is not None:
+        for fn in list(meta.post_acc_hooks.values()):
+            fn(var)
+
+
+def run_backward(
+    tensors: Sequence[Tensor],
+    grad_tensors: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    inputs: Sequence[Tensor] | None = None,
+    accumulate: bool = True,
+) -> list[Tensor | None]:
+    """Backpropagate ``grad_tensors`` from ``tensors``.
+
+    With ``accumulate`` gradients are added into the leaves' ``.grad`` (restricted to
+    ``inputs`` when given). Without it (autograd.grad) the gradients reaching ``inputs`` are
+    returned instead, and only the part of the graph that leads to them runs.
+    """
+    buffers: dict[Node, list[Any]] = {}
+    roots: list[Node] = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        node, nr = _root_edge(t, i)
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node.n_outputs
+            roots.append(node)
+        buf[nr] = _accumulate_into_buffer(buf[nr], g)
+
+    deps = _count_dependencies(roots)
+
+    # What to capture (autograd.grad) or which leaves may accumulate (backward(inputs=...)).
+    captures: dict[Node, list[tuple[int, int]]] = {}
+    results: list[Tensor | None] = []
+    needed: set[Node] | None = None
+    if inputs is not None:
+        for k, t in enumerate(inputs):
+            node, nr = _input_edge(t)
+            captures.setdefault(node, []).append((nr, k))
+            results.append(None)
+        needed = _needed_nodes(deps, roots, set(captures))
+
+    heap: list[tuple[int, Node]] = []
+    for node in roots:
+        if deps.get(node, 0) == 0 and (needed is None or node in needed):
+            heapq.heappush(heap, (-node._seq, node))
+
+    state = grad_mode.state
+    prev_mode = state.grad_enabled
+    state.grad_enabled = create_graph
+    try:
+        while heap:
+            node = heapq.heappop(heap)[1]
+            grads = buffers.pop(node, None) or [None] * node.n_outputs
+
+            if node.__class__ is AccumulateGrad:
+                grad = _run_leaf_hooks(node.variable, grads[0])
+                if accumulate:
+                    _accumulate_leaf(node, grad, create_graph)
+                else:
+                    _capture(node, [grad], captures, results)
+                continue
+
+            _run_tensor_hooks(node, grads)
+            if node in captures:
+                if accumulate:  # backward(inputs=[non-leaf]): its .grad is filled
+                    for nr, k in captures[node]:
+                        if grads[nr] is not None:
+                            _store_retained_grad(inputs[k], grads[nr])  # type: ignore[index]
+                else:
+                    _capture(node, grads, captures, results)
+                if not _has_needed_child(node, needed):
+                    continue
+
+            if node._released:
+                raise RuntimeError(_freed_message())
+            if all(g is None for g in grads):
+                out: tuple[Any, ...] = (None,) * len(node.next_functions)
+            else:
+                out = node.apply_backward(tuple(grads))
+                if len(out) != len(node.next_functions):
+                    raise RuntimeError(
+                        f"function {node.name()} returned an incorrect number of gradients "
+                        f"(expected {len(node.next_functions)}, got {len(out)})"
+                    )
+                hooks = node._hooks
+                if hooks is not None and hooks.post:
+                    out = _run_post_hooks(node, out, grads)
+            if not retain_graph:
+                node._release()
+
+            in_meta = node._in_meta
+            for i, (nxt, slot) in enumerate(node.next_functions):
+                if nxt is None:
+                    continue
+                if needed is not None and nxt not in needed:
+                    continue
+                g = out[i]
+                if g is not None:
+                    g = _reduce_to_input(g, in_meta[i], node, i)
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt.n_outputs
+                    buf[slot] = _accumulate_into_buffer(buf[slot], g)
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if left == 0:
+                    heapq.heappush(heap, (-nxt._seq, nxt))
+    finally:
+        state.grad_enabled = prev_mode
+    return results
+
+
+def _freed_message() -> str:
+    from .graph import FREED_MESSAGE
+
+    return FREED_MESSAGE
+
+
+def _has_needed_child(node: Node, needed: set[Node] | None) -> bool:
+    if needed is None:
+        return True
+    return any(n in needed for n, _ in node.next_functions if n is not None)
+
+
+def _capture(
+    node: Node,
+    grads: list[Any],
+    captures: dict[Node, list[tuple[int, int]]],
+    results: list[Tensor | None],
+) -> None:
+    for nr, k in captures.get(node, ()):
+        results[k] = grads[nr]
+
+
+def _run_post_hooks(node: Node, out: tuple[Any, ...], grads: list[Any]) -> tuple[Any, ...]:
+    assert node._hooks is not None
+    for fn in list(node._hooks.post.values()):
+        result = fn(out, tuple(grads))
+        if result is not None:
+            out = tuple(result)
+    return out
+
+
+def _input_edge(t: Tensor) -> tuple[Node, int]:
+    if t._grad_fn is not None:
+        return t._grad_fn, t._output_nr
+    if not t._rg:
+        raise RuntimeError("One of the differentiated Tensors does not require grad")
+    return grad_accumulator(t), 0

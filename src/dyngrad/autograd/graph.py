@@ -1,0 +1,295 @@
+"""The recorded graph: backward nodes, the leaves' AccumulateGrad nodes, saved values, hooks.
+
+A :class:`Node` is made when an op runs in grad mode on an input that requires grad. It knows
+its inputs' nodes through ``next_functions`` (one ``(node, input_nr)`` edge per tensor input,
+``(None, 0)`` where no gradient flows) and keeps the values its backward needs. It never holds
+its own output tensor: a saved output is kept as its array and version counter and re-wrapped
+on use, so the graph is freed by reference counting alone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .._tensor import Tensor
+
+__all__ = ["Node", "AccumulateGrad", "VersionCounter", "RemovableHandle"]
+
+# Creation order: the engine runs ready nodes latest-first, as torch does.
+_next_seq = itertools.count().__next__
+# AccumulateGrad nodes rank above every op node, so a leaf's gradient lands as soon as it is ready.
+_ACCUMULATE_SEQ_BASE = 1 << 62
+_next_acc_seq = itertools.count(_ACCUMULATE_SEQ_BASE).__next__
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class VersionCounter:
+    """Counts in-place changes of one storage; shared by a tensor and its views."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def version_counter(t: Tensor) -> VersionCounter:
+    """The tensor's version counter, made on first need."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = VersionCounter()
+    return vc
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook out again."""
+
+    __slots__ = ("_hooks", "_key")
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict[int, Callable[..., Any]]) -> None:
+        self._hooks = hooks
+        self._key = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        self._hooks.pop(self._key, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _add_hook(hooks: dict[int, Callable[..., Any]], fn: Callable[..., Any]) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle._key] = fn
+    return handle
+
+
+def _tensor_desc(t_data: np.ndarray, dtype_name: str) -> str:
+    legacy = {
+        "float32": "FloatTensor",
+        "float64": "DoubleTensor",
+        "float16": "HalfTensor",
+        "int64": "LongTensor",
+        "int32": "IntTensor",
+        "int16": "ShortTensor",
+        "int8": "CharTensor",
+        "uint8": "ByteTensor",
+        "bool": "BoolTensor",
+    }[dtype_name]
+    dims = ", ".join(str(s) for s in t_data.shape)
+    return f"[torch.{legacy} [{dims}]]"
+
+
+class Node:
+    """A backward function in the graph (``grad_fn``).
+
+    Subclasses implement ``apply_backward(grads) -> tuple`` (one gradient per input edge).
+    Op nodes keep extra backward data as instance attributes; arrays among them are dropped
+    with the saved tensors once the node has run (unless ``retain_graph``).
+    """
+
+    __slots__ = (
+        "next_functions",
+        "_seq",
+        "_in_meta",
+        "_saved",
+        "_saved_versions",
+        "_out_saved",
+        "_released",
+        "_hooks",
+        "__weakref__",
+        "__dict__",
+    )
+
+    # number of outputs; multi-output nodes override
+    n_outputs = 1
+
+    def _init_hooks(self) -> _NodeHooks:
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = _NodeHooks()
+        return hooks
+
+    # --- introspection, as torch's grad_fn offers -------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        meta = self.__dict__.get("_metadata")
+        if meta is None:
+            meta = self.__dict__["_metadata"] = {}
+        return meta
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        return tuple(edge[0] is not None for edge in self.next_functions)
+
+    def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
+        return _add_hook(self._init_hooks().post, fn)
+
+    def register_prehook(self, fn: Callable[..., Any]) -> RemovableHandle:
+        """``fn(grad_outputs)`` before the node runs; may return new grad_outputs."""
+        return _add_hook(self._init_hooks().pre, fn)
+
+    # --- saved values -----------------------------------------------------------------
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """The saved inputs, checked against in-place changes since they were saved."""
+        if self._released:
+            raise RuntimeError(FREED_MESSAGE)
+        saved = self._saved
+        for t, version in zip(saved, self._saved_versions):
+            if version is not None and t._vc.value != version:
+                raise _modified_error(t, version)
+        return saved
+
+    @property
+    def saved_output(self) -> Tensor:
+        """The node's own output, re-wrapped (it is kept as array + version, not as a tensor)."""
+        from .._tensor import Tensor
+
+        if self._released:
+            raise RuntimeError(FREED_MESSAGE)
+        data, vc, version, output_nr = self._out_saved
+        if vc.value != version:
+            raise _modified_output_error(data, self, output_nr, vc.value, version)
+        return Tensor._make(data, True, self, output_nr)
+
+    def _release(self) -> None:
+        """Drop saved values (the graph stays walkable; running it again raises)."""
+        dropped = False
+        if self._saved:
+            self._saved = ()
+            dropped = True
+        if self._out_saved is not None:
+            self._out_saved = None
+            dropped = True
+        attrs = self.__dict__
+        if attrs:
+            arrays = [k for k, v in attrs.items() if isinstance(v, np.ndarray)]
+            for k in arrays:
+                del attrs[k]
+            dropped = dropped or bool(arrays)
+        if dropped:
+            self._released = True
+
+    def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def __call__(self, *grads: Any) -> Any:
+        """Run the node's backward on the given output gradients, as torch's grad_fn(...) does."""
+        result = self.apply_backward(grads)
+        return result[0] if len(result) == 1 else result
+
+
+class _NodeHooks:
+    """Hooks attached to one node: tensor pre-hooks per output, node pre/post hooks."""
+
+    __slots__ = ("pre", "post", "tensor_pre", "retain")
+
+    def __init__(self) -> None:
+        self.pre: dict[int, Callable[..., Any]] = {}
+        self.post: dict[int, Callable[..., Any]] = {}
+        self.tensor_pre: dict[int, dict[int, Callable[..., Any]]] = {}
+        self.retain: dict[int, weakref.ref[Tensor]] = {}
+
+
+def init_node(node: Node, edges: tuple[tuple[Any, int], ...], in_meta: tuple[Any, ...]) -> None:
+    """Fill the fields every node has (the registry calls this in the hot path)."""
+    node.next_functions = edges
+    node._seq = _next_seq()
+    node._in_meta = in_meta
+    node._saved = ()
+    node._saved_versions = ()
+    node._out_saved = None
+    node._released = False
+    node._hooks = None
+
+
+def save_output(node: Node, out: Tensor, output_nr: int = 0) -> None:
+    """Keep ``out`` for backward as array + version counter: no node -> output reference."""
+    vc = version_counter(out)
+    node._out_saved = (out._data, vc, vc.value, output_nr)
+
+
+def save_inputs(node: Node, values: tuple[Any, ...]) -> None:
+    """Keep input tensors (or Python scalars) for backward, with their current versions."""
+    node._saved = values
+    node._saved_versions = tuple(
+        version_counter(v).value if hasattr(v, "_vc") else None for v in values
+    )
+
+
+def _modified_error(t: Tensor, version: int) -> RuntimeError:
+    where = ""
+    if t._grad_fn is not None:
+        where = f", which is output {t._output_nr} of {_short_name(t._grad_fn)},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {_tensor_desc(t._data, t.dtype.name)}{where} is at version "
+        f"{t._vc.value}; expected version {version} instead. Hint: enable anomaly detection "
+        "to find the operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
+
+
+def _modified_output_error(
+    data: np.ndarray, node: Node, output_nr: int, now: int, version: int
+) -> RuntimeError:
+    from .._dtype import from_numpy_dtype
+
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: {_tensor_desc(data, from_numpy_dtype(data.dtype).name)}, which "
+        f"is output {output_nr} of {_short_name(node)}, is at version {now}; expected "
+        f"version {version} instead. Hint: enable anomaly detection to find the operation "
+        "that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+    )
+
+
+def _short_name(node: Node) -> str:
+    """torch names the op, not the node, here: ``MulBackward0`` -> ``Mul``."""
+    name = node.name()
+    cut = name.rfind("Backward")
+    return name[:cut] if cut > 0 else name
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf that requires grad: adds the gradient that reaches it into ``.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Tensor) -> None:
+        init_node(self, (), ())
+        self._seq = _next_acc_seq()
+        self.variable = variable
+
+    def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:  # pragma: no cover
+        raise RuntimeError("AccumulateGrad is run by the engine")
+
+
+def grad_accumulator(t: Tensor) -> AccumulateGrad:
+    """The leaf's AccumulateGrad node: one per leaf while any graph uses it (weakly cached)."""
+    ref = t._acc
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc = weakref.ref(acc)
+    return acc

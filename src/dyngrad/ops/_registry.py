@@ -1,0 +1,378 @@
+"""The op registry: one declaration per op becomes ``dyngrad.fn``, ``Tensor.fn``, operators
+and the in-place ``Tensor.fn_``, and :class:`OpNode.apply` does the plumbing every op shares.
+
+An op is an :class:`OpNode` subclass named as torch names the node (``MulBackward0``) with
+
+- ``forward(self, *arrays, **params) -> ndarray`` on NumPy arrays (Python scalars stay
+  scalars); it may set attributes on ``self`` for its backward,
+- ``backward(self, grad) -> Tensor | tuple`` written with dyngrad ops, so that with
+  ``create_graph=True`` the backward is itself recorded,
+- class attributes saying which inputs (``save``) and whether the output (``save_output``)
+  the backward needs, and how the result dtype is found (``promote``),
+
+plus a public function that calls ``Node.apply(...)``, registered with :func:`register`.
+
+``apply`` wraps scalars, computes torch's result dtype and casts to it, creates a node only
+when grad mode is on and an input requires grad, records each input's edge, shape and dtype
+for the engine, and saves what the backward needs. In-place variants are derived from the
+out-of-place function by :func:`make_inplace`: compute, write into the tensor, rebase its
+history onto the new node, bump the version counter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd.graph import (
+    Node,
+    grad_accumulator,
+    init_node,
+    save_inputs,
+    save_output,
+    version_counter,
+)
+
+__all__ = ["OpNode", "register", "make_inplace", "FUNCTIONS", "SAME", "FLOAT", "COMPARE", "OWN"]
+
+SAME = "same"  # result dtype = torch.result_type of the inputs; inputs cast to it
+FLOAT = "float"  # as SAME, but integer/bool results become the default float dtype
+COMPARE = "compare"  # inputs cast to their common dtype, result bool, never differentiable
+OWN = "own"  # the op's forward chooses its dtype
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+_state = grad_mode.state
+_ndarray = np.ndarray
+_asarray = np.asarray
+_NUMBER_TYPES = (int, float, bool)
+
+
+class _Scratch:
+    """Stands in for ``self`` when an op runs without recording: attributes land nowhere."""
+
+
+_SCRATCH = _Scratch()
+
+
+class OpNode(Node):
+    """Base of the built-in ops' backward nodes (see the module docstring)."""
+
+    promote = SAME
+    save: tuple[int, ...] = ()
+    save_output = False
+    differentiable = True
+    view = False  # the output shares the input's memory (and so its version counter)
+    quiet = False  # silence NumPy's floating-point warnings (torch gives inf/nan silently)
+
+    def forward(self, *arrays: Any, **params: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, *grads: Any) -> Any:
+        raise NotImplementedError
+
+    def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        if self.n_outputs > 1 and None in grads:
+            grads = self._materialize(grads)
+        result = self.backward(*grads)
+        return result if type(result) is tuple else (result,)
+
+    def _materialize(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Zeros for the outputs that received no gradient (multi-output ops only)."""
+        metas = self.__dict__["out_meta"]
+        return tuple(
+            Tensor._make(np.zeros(shape, dtype), False, None, 0) if g is None else g
+            for g, (shape, dtype) in zip(grads, metas)
+        )
+
+    @classmethod
+    def apply(cls, *inputs: Any, **params: Any) -> Any:
+        """Run the op on ``inputs`` (tensors or scalars); record a node when needed."""
+        arrays = []
+        record = False
+        for x in inputs:
+            if isinstance(x, Tensor):
+                arrays.append(x._data)
+                if x._rg:
+                    record = True
+            else:
+                arrays.append(_scalar(x))
+
+        promote = cls.promote
+        target = None
+        if promote is not OWN:
+            dt = _dtype.result_type(*inputs)
+            if promote is FLOAT and dt.category != _dtype.FLOAT:
+                dt = _dtype.get_default_dtype()
+            target = dt.np
+            for i, a in enumerate(arrays):
+                if a.__class__ is _ndarray and a.dtype != target:
+                    arrays[i] = a.astype(target)
+            if promote is COMPARE:
+                target = np.dtype(np.bool_)
+                record = False
+
+        record = record and _state.grad_enabled and cls.differentiable
+        node = cls.__new__(cls) if record else _SCRATCH
+        try:
+            if cls.quiet:
+                with np.errstate(all="ignore"):
+                    out = cls.forward(node, *arrays, **params)  # type: ignore[arg-type]
+            else:
+                out = cls.forward(node, *arrays, **params)  # type: ignore[arg-type]
+        except ValueError as exc:
+            raise _translate_value_error(exc, arrays) from None
+
+        if cls.n_outputs != 1 and type(out) is tuple:
+            return _wrap_many(cls, node, out, inputs, record)
+        if out.__class__ is not _ndarray:
+            out = _asarray(out)
+        if target is not None and out.dtype != target:
+            out = out.astype(target)
+        if not record or out.dtype.kind != "f":
+            result = Tensor._make(out, False, None, 0)
+            if cls.view:
+                result._vc = version_counter(inputs[0])
+            return result
+        _record(node, inputs)  # type: ignore[arg-type]
+        result = Tensor._make(out, True, node, 0)  # type: ignore[arg-type]
+        if cls.view:
+            result._vc = version_counter(inputs[0])
+        if cls.save:
+            save_inputs(node, tuple(inputs[i] for i in cls.save))  # type: ignore[arg-type]
+        if cls.save_output:
+            save_output(node, result)  # type: ignore[arg-type]
+        return result
+
+
+def _record(node: Node, inputs: tuple[Any, ...]) -> None:
+    """Fill the node's edges and the metadata the engine uses to shape each gradient."""
+    edges = []
+    metas = []
+    for x in inputs:
+        if isinstance(x, Tensor) and x._rg:
+            fn = x._grad_fn
+            edges.append((fn, x._output_nr) if fn is not None else (grad_accumulator(x), 0))
+            metas.append((x._data.shape, x.dtype))
+        else:
+            edges.append((None, 0))
+            metas.append(None)
+    init_node(node, tuple(edges), tuple(metas))
+
+
+def _wrap_many(
+    cls: type[OpNode], node: Any, outs: tuple[Any, ...], inputs: tuple[Any, ...], record: bool
+) -> tuple[Tensor, ...]:
+    """Wrap a multi-output forward; float outputs get the node with their output number."""
+    arrays = [o if o.__class__ is _ndarray else _asarray(o) for o in outs]
+    if not record:
+        results = tuple(Tensor._make(a, False, None, 0) for a in arrays)
+        _share_version(cls, results, inputs)
+        return results
+    _record(node, inputs)
+    node.n_outputs = len(arrays)
+    node.out_meta = tuple((a.shape, a.dtype) for a in arrays)
+    results = tuple(
+        Tensor._make(a, True, node, i) if a.dtype.kind == "f" else Tensor._make(a, False, None, 0)
+        for i, a in enumerate(arrays)
+    )
+    if cls.save:
+        save_inputs(node, tuple(inputs[i] for i in cls.save))
+    _share_version(cls, results, inputs)
+    return results
+
+
+def _share_version(cls: type[OpNode], results: tuple[Tensor, ...], inputs: tuple[Any, ...]) -> None:
+    if cls.view:
+        vc = version_counter(inputs[0])
+        for r in results:
+            r._vc = vc
+
+
+def _scalar(x: Any) -> Any:
+    """Python scalars pass through; NumPy scalars become Python scalars (weak, as in torch)."""
+    if x is None or isinstance(x, _NUMBER_TYPES):
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x
+    raise TypeError(f"expected Tensor or number as input, got {type(x).__name__}")
+
+
+def _translate_value_error(exc: ValueError, arrays: list[Any]) -> Exception:
+    """NumPy's broadcast error -> torch's RuntimeError naming the mismatched dimension."""
+    if "broadcast" not in str(exc):
+        return exc
+    shapes = [a.shape for a in arrays if isinstance(a, np.ndarray)]
+    if len(shapes) >= 2:
+        a, b = shapes[0], shapes[1]
+        for k in range(1, max(len(a), len(b)) + 1):
+            da = a[-k] if k <= len(a) else 1
+            db = b[-k] if k <= len(b) else 1
+            if da != db and da != 1 and db != 1:
+                dim = max(len(a), len(b)) - k
+                return RuntimeError(
+                    f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                    f"non-singleton dimension {dim}"
+                )
+    return RuntimeError(str(exc))
+
+
+# --- in-place variants ------------------------------------------------------------------
+
+LEAF_INPLACE_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+
+_TYPE_NAMES = {
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+    "int8": "Char",
+    "int16": "Short",
+    "int32": "Int",
+    "int64": "Long",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
+
+
+def check_inplace(t: Tensor) -> None:
+    """torch refuses in-place ops on leaves that require grad while recording."""
+    if t._grad_fn is None and t._rg and _state.grad_enabled:
+        raise RuntimeError(LEAF_INPLACE_MESSAGE)
+
+
+def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
+    """Write ``result`` into ``self``'s memory and make ``self`` the op's output.
+
+    The node that computed ``result`` saw ``self`` as an input; if it saved it, it gets a
+    snapshot of the old values, since they are about to be overwritten. ``self``'s history
+    moves onto the node (torch's rebase), and its version counter is bumped.
+    """
+    data = self._data
+    if result._data.shape != data.shape:
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, data.shape))}] doesn't match the broadcast "
+            f"shape [{', '.join(map(str, result._data.shape))}]"
+        )
+    src_dtype = result.dtype
+    if src_dtype is not self.dtype and not _dtype.can_cast(src_dtype, self.dtype):
+        raise RuntimeError(
+            f"result type {_TYPE_NAMES[src_dtype.name]} can't be cast to the desired output "
+            f"type {_TYPE_NAMES[self.dtype.name]}"
+        )
+    node = result._grad_fn
+    if node is not None and any(s is self for s in node._saved):
+        snapshot = Tensor._make(data.copy(), self._rg, self._grad_fn, self._output_nr)
+        node._saved = tuple(snapshot if s is self else s for s in node._saved)
+        node._saved_versions = tuple(
+            0 if s is snapshot else v for s, v in zip(node._saved, node._saved_versions)
+        )
+        version_counter(snapshot)
+    if not data.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+    data[...] = result._data
+    self._bump_version()
+    if node is not None:
+        self._grad_fn = node
+        self._output_nr = result._output_nr
+        self._rg = True
+        if node._out_saved is not None:
+            save_output(node, self, result._output_nr)
+    return self
+
+
+def make_inplace(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """``Tensor.fn_``: the out-of-place ``fn`` written back into ``self``."""
+
+    def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        check_inplace(self)
+        return commit_inplace(self, fn(self, *args, **kwargs))
+
+    inplace.__name__ = fn.__name__ + "_"
+    inplace.__qualname__ = "Tensor." + inplace.__name__
+    inplace.__doc__ = f"In-place version of :func:`{fn.__name__}`."
+    return inplace
+
+
+def _binary_dunder(fn: Callable[..., Tensor], reflected: bool) -> Callable[..., Any]:
+    """An operator method; NotImplemented for operands that are neither tensors nor numbers."""
+    if reflected:
+
+        def op(self: Tensor, other: Any) -> Any:
+            if not isinstance(other, (Tensor, int, float, bool, np.generic)):
+                return NotImplemented
+            return fn(other, self)
+
+    else:
+
+        def op(self: Tensor, other: Any) -> Any:
+            if not isinstance(other, (Tensor, int, float, bool, np.generic)):
+                return NotImplemented
+            return fn(self, other)
+
+    return op
+
+
+def register(
+    fn: Callable[..., Any] | None = None,
+    *,
+    name: str | None = None,
+    function: bool = True,
+    method: bool = True,
+    dunders: tuple[str, ...] = (),
+    rdunders: tuple[str, ...] = (),
+    inplace: bool = False,
+    aliases: tuple[str, ...] = (),
+) -> Any:
+    """Publish ``fn`` as ``dyngrad.<name>`` and ``Tensor.<name>``, and its operators.
+
+    ``dunders`` get ``fn(self, other)``; ``rdunders`` get ``fn(other, self)`` (reflected
+    operators whose op is not commutative). ``inplace`` adds ``Tensor.<name>_`` and, for
+    every dunder ``__op__``, ``__iop__``.
+    """
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        key = name or f.__name__
+        for n in (key, *aliases):
+            if function:
+                FUNCTIONS[n] = f
+            if method:
+                setattr(Tensor, n, f)
+        for d in dunders:
+            setattr(Tensor, d, _binary_dunder(f, reflected=False) if d not in _UNARY else f)
+        for d in rdunders:
+            setattr(Tensor, d, _binary_dunder(f, reflected=True))
+        if inplace:
+            ip = make_inplace(f)
+            for n in (key, *aliases):
+                setattr(Tensor, n + "_", ip)
+            for d in dunders:
+                if d not in _UNARY and not d.startswith("__r"):
+                    setattr(Tensor, "__i" + d[2:], ip)
+        return f
+
+    return decorate(fn) if fn is not None else decorate
+
+
+_UNARY = {"__neg__", "__abs__", "__invert__", "__pos__"}
+
+
+def public_node_types() -> dict[str, type[Node]]:
+    """Every registered op node class by name (for the coverage test and introspection)."""
+    out: dict[str, type[Node]] = {}
+    stack: list[type[Node]] = [OpNode]
+    while stack:
+        cls = stack.pop()
+        for sub in cls.__subclasses__():
+            out[sub.__name__] = sub
+            stack.append(sub)
+    return out
