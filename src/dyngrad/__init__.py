@@ -98,6 +98,9 @@ from .ops.linalg import bmm, dot, matmul, mm, mv
 from .ops.reduction import mean, norm, sum
 from .ops.shape import clone, reshape, squeeze, stack, t, transpose, unbind, unsqueeze
 
+# Every other registered op function (ops/*.py register them), without listing each here.
+globals().update({k: v for k, v in ops.FUNCTIONS.items() if k not in globals()})
+
 half = _ALIASES["half"]
 float = _ALIASES["float"]  # noqa: A001
 double = _ALIASES["double"]

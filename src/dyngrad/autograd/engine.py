@@ -53,7 +53,8 @@ def _count_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
 
 def _needed_nodes(deps: dict[Node, int], roots: Sequence[Node], targets: set[Node]) -> set[Node]:
     """Nodes from which some target is reachable: only these run in autograd.grad."""
-    nodes = sorted(set(deps) | set(roots), key=lambda n: n._seq)  # children before parents
+    # children before parents: creation order, with the leaves' AccumulateGrad nodes first
+    nodes = sorted(set(deps) | set(roots), key=lambda n: -1 if n.__class__ is AccumulateGrad else n._seq)
     needed: set[Node] = set()
     for node in nodes:
         if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):

@@ -126,6 +126,9 @@ class Node:
         return hooks
 
     # --- introspection, as torch's grad_fn offers -------------------------------------
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
     def name(self) -> str:
         return type(self).__name__
 

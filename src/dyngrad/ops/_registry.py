@@ -150,6 +150,14 @@ class OpNode(Node):
         return result
 
 
+def promote_with(t: Tensor, *scalars: Any) -> Tensor:
+    """``t`` cast to its result dtype with Python-scalar operands that are op parameters
+    (``x ** 2.5``, ``clamp(x, 0.5)``). Only integer/bool tensors ever change here, and those
+    carry no graph, so the cast adds no node."""
+    dt = _dtype.result_type(t, *scalars)
+    return t if dt is t.dtype else Tensor._make(t._data.astype(dt.np), False, None, 0)
+
+
 def _record(node: Node, inputs: tuple[Any, ...]) -> None:
     """Fill the node's edges and the metadata the engine uses to shape each gradient."""
     edges = []

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import COMPARE, FLOAT, OWN, OpNode, register
+from ._registry import COMPARE, FLOAT, OWN, OpNode, promote_with, register
 
 __all__ = [
     "add", "sub", "rsub", "mul", "div", "true_divide", "neg", "reciprocal", "pow",
@@ -224,31 +224,31 @@ class PowBackward1(OpNode):
 class PowBackward2(OpNode):
     """y = sᵇ (scalar base s);  b̄ = ȳ · y · ln s (zero where s = 0 and b ≥ 0)."""
 
-    save = (1,)
+    save = (0,)
     save_output = True
     quiet = True
 
-    def forward(self, s: Any, b: Any) -> Any:
-        self.base = s
-        return np.power(s, b)
+    def forward(self, b: Any, base: Any) -> Any:
+        self.base = base
+        return np.power(base, b)
 
-    def backward(self, g: Tensor) -> tuple[Any, ...]:
+    def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output
         s = self.base
         if s == 0:
             (b,) = self.saved_tensors
-            return None, where(b >= 0, 0.0, g * y * float("-inf"))
-        return None, g * y * math.log(s)
+            return where(b >= 0, 0.0, g * y * float("-inf"))
+        return g * y * math.log(s)
 
 
 @register(dunders=("__pow__",), inplace=True)
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - torch's name
     """Elementwise power; tensor or scalar base and exponent."""
     if not isinstance(input, Tensor):
-        return PowBackward2.apply(input, exponent)
+        return PowBackward2.apply(promote_with(exponent, input), base=input)
     if isinstance(exponent, Tensor):
         return PowBackward1.apply(input, exponent)
-    return PowBackward0.apply(input, exponent)
+    return PowBackward0.apply(promote_with(input, exponent), p=exponent)
 
 
 def _rpow(self: Tensor, other: Any) -> Any:
@@ -464,6 +464,14 @@ def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
 # --- maximum, minimum, clamp, where ---------------------------------------------------
 
 
+def _require_tensor(op: str, other: Any, name: str = "other", position: int = 2) -> None:
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"{op}(): argument '{name}' (position {position}) must be Tensor, "
+            f"not {type(other).__name__}"
+        )
+
+
 class MaximumBackward0(OpNode):
     """z = max(a, b);  ā = z̄ where a > b, z̄/2 where a = b;  b̄ likewise."""
 
@@ -481,6 +489,7 @@ class MaximumBackward0(OpNode):
 @register
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors (gradient split evenly on ties)."""
+    _require_tensor("maximum", other)
     return MaximumBackward0.apply(input, other)
 
 
@@ -501,6 +510,7 @@ class MinimumBackward0(OpNode):
 @register
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors (gradient split evenly on ties)."""
+    _require_tensor("minimum", other)
     return MinimumBackward0.apply(input, other)
 
 
@@ -511,6 +521,8 @@ class ClampBackward1(OpNode):
 
     def forward(self, a: Any, lo: Any = None, hi: Any = None) -> Any:
         self.lo, self.hi = lo, hi
+        if lo is not None and hi is not None and lo > hi:
+            return np.full_like(a, hi)
         return np.clip(a, lo, hi).astype(a.dtype, copy=False)
 
     def backward(self, g: Tensor) -> Tensor:
@@ -561,7 +573,7 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return ClampBackward0.apply(input, min, max)
-    return ClampBackward1.apply(input, min, max)
+    return ClampBackward1.apply(promote_with(input, min, max), lo=min, hi=max)
 
 
 clip = clamp
@@ -659,3 +671,18 @@ class BitwiseAndBackward0(OpNode):
 def bitwise_and(input: Any, other: Any) -> Tensor:
     """Elementwise AND of bool or integer tensors."""
     return BitwiseAndBackward0.apply(input, other)
+
+
+class BitwiseOrBackward0(OpNode):
+    """z = a | b (bool or integer); not differentiable."""
+
+    differentiable = False
+
+    def forward(self, a: Any, b: Any) -> Any:
+        return a | b
+
+
+@register(dunders=("__or__", "__ror__"), inplace=True)
+def bitwise_or(input: Any, other: Any) -> Tensor:
+    """Elementwise OR of bool or integer tensors."""
+    return BitwiseOrBackward0.apply(input, other)

@@ -11,6 +11,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._registry import _TYPE_NAMES, OpNode, register
+from .shape import SqueezeBackward4, clone
 
 __all__ = ["dot", "mv", "mm", "bmm", "matmul"]
 
@@ -173,10 +174,13 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     if da == 2 and db == 1:
         return mv(input, other)
     if da == 1 and db == 2:
-        _mm_check(input.unsqueeze(0), other)  # type: ignore[attr-defined]
-        return mm(input.unsqueeze(0), other).squeeze(0)  # type: ignore[attr-defined,no-any-return]
+        row = input.unsqueeze(0)  # type: ignore[attr-defined]
+        _mm_check(row, other)
+        return SqueezeBackward4.apply(mm(row, other), dims=(0,))  # type: ignore[no-any-return]
     if da == 2 and db == 2:
         return mm(input, other)
+    if da == 2:  # torch computes (bᵀ·aᵀ)ᵀ here and copies it contiguous
+        return clone(_batched_matmul(other.mT, input.t()).mT)  # type: ignore[attr-defined]
     return _batched_matmul(input, other)
 
 

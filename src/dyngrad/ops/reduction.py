@@ -86,12 +86,12 @@ class MeanBackward0(OpNode):
     """y = (1/n) Σ x;  x̄ = ȳ / n everywhere."""
 
     promote = OWN
+    quiet = True  # the mean of nothing is nan, silently
 
     def forward(self, a: np.ndarray, dtype: Any = None) -> Any:
         self.shape = a.shape
-        return np.mean(a, dtype=dtype.np if dtype is not None else None).astype(
-            dtype.np if dtype is not None else a.dtype, copy=False
-        )
+        out_dtype = dtype.np if dtype is not None else a.dtype
+        return (np.sum(a, dtype=out_dtype) / max(a.size, 0)).astype(out_dtype, copy=False)
 
     def backward(self, g: Tensor) -> Tensor:
         n = max(int(np.prod(self.shape)), 0)
@@ -102,11 +102,14 @@ class MeanBackward1(OpNode):
     """y = mean over ``dim``;  x̄ = ȳ / n re-expanded, n the number of reduced elements."""
 
     promote = OWN
+    quiet = True
 
     def forward(self, a: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: Any = None) -> Any:
         self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
         out_dtype = dtype.np if dtype is not None else a.dtype
-        return np.mean(a, axis=dims, keepdims=keepdim, dtype=out_dtype).astype(out_dtype, copy=False)
+        n = int(np.prod([a.shape[d] for d in dims]))
+        total = np.sum(a, axis=dims, keepdims=keepdim, dtype=out_dtype)
+        return (total / n).astype(out_dtype, copy=False)
 
     def backward(self, g: Tensor) -> Tensor:
         n = int(np.prod([self.shape[d] for d in self.dims]))

@@ -134,8 +134,8 @@ def unsqueeze(input: Tensor, dim: int) -> Tensor:
     return UnsqueezeBackward0.apply(input, dim=_wrap_dim(dim, input.ndim + 1))
 
 
-class SqueezeBackward1(OpNode):
-    """y = x without size-1 dims;  x̄ = ȳ reshaped back."""
+class SqueezeBackward0(OpNode):
+    """y = x without its size-1 dims;  x̄ = ȳ reshaped back."""
 
     promote = OWN
     view = True
@@ -148,16 +148,30 @@ class SqueezeBackward1(OpNode):
         return g.reshape(self.shape)
 
 
+class SqueezeBackward1(SqueezeBackward0):
+    """squeeze(dim) with one dim."""
+
+
+class SqueezeBackward2(SqueezeBackward0):
+    """squeeze(dims) with a tuple of dims."""
+
+
+class SqueezeBackward4(SqueezeBackward0):
+    """The squeeze inside matmul of a vector and a matrix."""
+
+
 @register
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
     """Remove dimensions of size one (all, or those in ``dim`` that have size one)."""
     shape = input._data.shape
     if dim is None:
+        node: type[SqueezeBackward0] = SqueezeBackward0
         dims = tuple(i for i, s in enumerate(shape) if s == 1)
     else:
+        node = SqueezeBackward1 if isinstance(dim, int) else SqueezeBackward2
         wanted = (dim,) if isinstance(dim, int) else tuple(dim)
         dims = tuple(d for d in (_wrap_dim(w, input.ndim) for w in wanted) if shape[d] == 1)
-    return SqueezeBackward1.apply(input, dims=dims)
+    return node.apply(input, dims=dims)
 
 
 class TransposeBackward0(OpNode):
@@ -166,11 +180,13 @@ class TransposeBackward0(OpNode):
     promote = OWN
     view = True
 
-    def forward(self, a: np.ndarray, d0: int, d1: int) -> Any:
+    def forward(self, a: np.ndarray, d0: Any, d1: Any) -> Any:
         self.d0, self.d1 = d0, d1
-        return np.swapaxes(a, d0, d1)
+        return a.view() if a.ndim == 0 else np.swapaxes(a, d0, d1)
 
     def backward(self, g: Tensor) -> Tensor:
+        if g.ndim == 0:
+            return g
         return g.transpose(self.d0, self.d1)  # type: ignore[attr-defined,no-any-return]
 
 
@@ -181,14 +197,18 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     return TransposeBackward0.apply(input, d0=_wrap_dim(dim0, n), d1=_wrap_dim(dim1, n))
 
 
+class TBackward0(TransposeBackward0):
+    """y = xᵀ (matrix transpose);  x̄ = ȳᵀ."""
+
+
 @register
 def t(input: Tensor) -> Tensor:
-    """Transpose a matrix (0-d and 1-d tensors are returned as they are)."""
+    """Transpose a matrix (0-d and 1-d tensors come back as views of themselves)."""
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     if input.ndim < 2:
-        return transpose(input, 0, 0) if input.ndim else input
-    return transpose(input, 0, 1)
+        return TBackward0.apply(input, d0=0, d1=0) if input.ndim else TBackward0.apply(input, d0=(), d1=())
+    return TBackward0.apply(input, d0=0, d1=1)
 
 
 class UnbindBackward0(OpNode):
@@ -308,3 +328,7 @@ def contiguous(input: Tensor, memory_format: Any = None) -> Tensor:
 
 
 Tensor.contiguous = contiguous  # type: ignore[attr-defined]
+
+
+Tensor.mT = property(lambda self: transpose(self, -2, -1))  # type: ignore[attr-defined]
+Tensor.T = property(lambda self: t(self) if self.ndim <= 2 else self.permute(*range(self.ndim - 1, -1, -1)))  # type: ignore[attr-defined]
