@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._dtype import from_numpy_dtype
 from . import grad_mode
 from .graph import AccumulateGrad, Node, grad_accumulator
 
@@ -64,7 +65,7 @@ def _needed_nodes(deps: dict[Node, int], roots: Sequence[Node], targets: set[Nod
 
 def _reduce_to_input(grad: Tensor, meta: tuple[tuple[int, ...], Any], node: Node, i: int) -> Tensor:
     """Sum ``grad`` down to the input's shape (undoing broadcasting) and cast to its dtype."""
-    shape, dtype = meta
+    shape, np_dtype = meta
     if grad._data.shape != shape:
         gshape = grad._data.shape
         if not _expandable(shape, gshape):
@@ -74,8 +75,8 @@ def _reduce_to_input(grad: Tensor, meta: tuple[tuple[int, ...], Any], node: Node
                 f"[{', '.join(map(str, shape))}]"
             )
         grad = grad.sum_to_size(shape)
-    if grad._data.dtype != dtype.np:
-        grad = grad.to(dtype)
+    if grad._data.dtype != np_dtype:
+        grad = grad.to(from_numpy_dtype(np_dtype))
     return grad
 
 
@@ -219,8 +220,9 @@ def run_backward(
                     _capture(node, [grad], captures, results)
                 continue
 
-            _run_tensor_hooks(node, grads)
-            if node in captures:
+            if node._hooks is not None:
+                _run_tensor_hooks(node, grads)
+            if captures and node in captures:
                 if accumulate:  # backward(inputs=[non-leaf]): its .grad is filled
                     for nr, k in captures[node]:
                         if grads[nr] is not None:
@@ -232,7 +234,7 @@ def run_backward(
 
             if node._released:
                 raise RuntimeError(_freed_message())
-            if all(g is None for g in grads):
+            if grads.count(None) == len(grads):
                 out: tuple[Any, ...] = (None,) * len(node.next_functions)
             else:
                 out = node.apply_backward(tuple(grads))
@@ -255,11 +257,15 @@ def run_backward(
                     continue
                 g = out[i]
                 if g is not None:
-                    g = _reduce_to_input(g, in_meta[i], node, i)
+                    meta = in_meta[i]
+                    data = g._data
+                    if data.shape != meta[0] or data.dtype != meta[1]:
+                        g = _reduce_to_input(g, meta, node, i)
                     buf = buffers.get(nxt)
                     if buf is None:
                         buf = buffers[nxt] = [None] * nxt.n_outputs
-                    buf[slot] = _accumulate_into_buffer(buf[slot], g)
+                    old = buf[slot]
+                    buf[slot] = g if old is None else old + g
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:

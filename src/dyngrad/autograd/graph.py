@@ -159,8 +159,10 @@ class Node:
             raise RuntimeError(FREED_MESSAGE)
         saved = self._saved
         for t, version in zip(saved, self._saved_versions):
-            if version is not None and t._vc.value != version:
-                raise _modified_error(t, version)
+            if version is not None:
+                vc = t._vc
+                if (vc.value if vc is not None else 0) != version:
+                    raise _modified_error(t, version)
         return saved
 
     @property
@@ -233,11 +235,20 @@ def save_output(node: Node, out: Tensor, output_nr: int = 0) -> None:
 
 
 def save_inputs(node: Node, values: tuple[Any, ...]) -> None:
-    """Keep input tensors (or Python scalars) for backward, with their current versions."""
+    """Keep input tensors (or Python scalars) for backward, with their current versions.
+
+    A tensor without a version counter yet is at version 0: the counter is made by the first
+    in-place change (or view), which then reads 1 and is caught on unpacking.
+    """
     node._saved = values
-    node._saved_versions = tuple(
-        version_counter(v).value if hasattr(v, "_vc") else None for v in values
-    )
+    versions = []
+    for v in values:
+        vc = getattr(v, "_vc", _NOT_A_TENSOR)
+        versions.append(None if vc is _NOT_A_TENSOR else 0 if vc is None else vc.value)
+    node._saved_versions = tuple(versions)
+
+
+_NOT_A_TENSOR = object()
 
 
 def _modified_error(t: Tensor, version: int) -> RuntimeError:

@@ -31,6 +31,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.graph import (
     Node,
+    _next_seq,
     grad_accumulator,
     init_node,
     save_inputs,
@@ -51,6 +52,9 @@ _state = grad_mode.state
 _ndarray = np.ndarray
 _asarray = np.asarray
 _NUMBER_TYPES = (int, float, bool)
+_SCALAR_CATEGORY = {bool: _dtype.BOOL, int: _dtype.INT, float: _dtype.FLOAT}
+_CATEGORY_OF = {d.np: d.category for d in _dtype.ALL}
+_BOOL = np.dtype(np.bool_)
 
 
 class _Scratch:
@@ -93,28 +97,48 @@ class OpNode(Node):
     @classmethod
     def apply(cls, *inputs: Any, **params: Any) -> Any:
         """Run the op on ``inputs`` (tensors or scalars); record a node when needed."""
+        # Note: the hot path of every op. One pass over the inputs collects the arrays,
+        # whether any requires grad, and enough dtype facts to skip full promotion when all
+        # tensors share one dtype that Python scalars cannot raise.
         arrays = []
         record = False
+        np_dtype = None
+        uniform = True
+        scalar_cat = -1
         for x in inputs:
             if isinstance(x, Tensor):
-                arrays.append(x._data)
+                a = x._data
+                arrays.append(a)
                 if x._rg:
                     record = True
+                if np_dtype is None:
+                    np_dtype = a.dtype
+                elif a.dtype != np_dtype:
+                    uniform = False
             else:
-                arrays.append(_scalar(x))
+                x = _scalar(x)
+                arrays.append(x)
+                if x is not None and x.__class__ is not _ndarray:
+                    scalar_cat = max(scalar_cat, _SCALAR_CATEGORY.get(x.__class__, 2))
 
         promote = cls.promote
         target = None
         if promote is not OWN:
-            dt = _dtype.result_type(*inputs)
-            if promote is FLOAT and dt.category != _dtype.FLOAT:
-                dt = _dtype.get_default_dtype()
-            target = dt.np
-            for i, a in enumerate(arrays):
-                if a.__class__ is _ndarray and a.dtype != target:
-                    arrays[i] = a.astype(target)
-            if promote is COMPARE:
-                target = np.dtype(np.bool_)
+            if uniform and np_dtype is not None and scalar_cat <= _CATEGORY_OF[np_dtype]:
+                target = np_dtype
+            else:
+                dt = _dtype.result_type(*inputs)
+                target = dt.np
+                for i, a in enumerate(arrays):
+                    if a.__class__ is _ndarray and a.dtype != target:
+                        arrays[i] = a.astype(target)
+            if promote is FLOAT and target.kind != "f":
+                target = _dtype.get_default_dtype().np
+                for i, a in enumerate(arrays):
+                    if a.__class__ is _ndarray:
+                        arrays[i] = a.astype(target)
+            elif promote is COMPARE:
+                target = _BOOL
                 record = False
 
         record = record and _state.grad_enabled and cls.differentiable
@@ -165,12 +189,26 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
     for x in inputs:
         if isinstance(x, Tensor) and x._rg:
             fn = x._grad_fn
-            edges.append((fn, x._output_nr) if fn is not None else (grad_accumulator(x), 0))
-            metas.append((x._data.shape, x.dtype))
+            if fn is None:
+                edges.append((grad_accumulator(x), 0))
+            else:
+                edges.append((fn, x._output_nr))
+            a = x._data
+            metas.append((a.shape, a.dtype))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             metas.append(None)
-    init_node(node, tuple(edges), tuple(metas))
+    node.next_functions = tuple(edges)
+    node._seq = _next_seq()
+    node._in_meta = tuple(metas)
+    node._saved = ()
+    node._saved_versions = ()
+    node._out_saved = None
+    node._released = False
+    node._hooks = None
+
+
+_NO_EDGE = (None, 0)
 
 
 def _wrap_many(
