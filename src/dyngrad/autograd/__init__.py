@@ -9,6 +9,8 @@ import numpy as np
 
 from . import grad_mode
 from .engine import run_backward
+from .function import Function, FunctionCtx, once_differentiable
+from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -32,6 +34,11 @@ __all__ = [
     "is_grad_enabled",
     "is_inference_mode_enabled",
     "Node",
+    "Function",
+    "FunctionCtx",
+    "once_differentiable",
+    "gradcheck",
+    "gradgradcheck",
 ]
 
 
