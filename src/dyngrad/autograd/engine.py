@@ -19,6 +19,8 @@ import numpy as np
 
 from .._dtype import from_numpy_dtype
 from . import grad_mode
+from .anomaly_mode import report_forward
+from .anomaly_mode import state as _anomaly
 from .graph import AccumulateGrad, Node, grad_accumulator
 
 if TYPE_CHECKING:
@@ -236,6 +238,8 @@ def run_backward(
                 raise RuntimeError(_freed_message())
             if grads.count(None) == len(grads):
                 out: tuple[Any, ...] = (None,) * len(node.next_functions)
+            elif _anomaly.enabled:
+                out = _apply_with_anomaly_checks(node, grads)
             else:
                 out = node.apply_backward(tuple(grads))
                 if len(out) != len(node.next_functions):
@@ -273,6 +277,22 @@ def run_backward(
     finally:
         state.grad_enabled = prev_mode
     return results
+
+
+def _apply_with_anomaly_checks(node: Node, grads: list[Any]) -> tuple[Any, ...]:
+    """Run a node in anomaly mode: on any error, or NaN in an output, show where its forward ran."""
+    try:
+        out = node.apply_backward(tuple(grads))
+        if _anomaly.check_nan:
+            for i, g in enumerate(out):
+                if g is not None and g._data.dtype.kind == "f" and np.isnan(g._data).any():
+                    raise RuntimeError(
+                        f"Function '{node.name()}' returned nan values in its {i}th output."
+                    )
+    except Exception:
+        report_forward(node)
+        raise
+    return out
 
 
 def _freed_message() -> str:

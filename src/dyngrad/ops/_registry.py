@@ -29,6 +29,8 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ..autograd import grad_mode
+from ..autograd.anomaly_mode import remember_forward
+from ..autograd.anomaly_mode import state as _anomaly
 from ..autograd.graph import (
     Node,
     _next_seq,
@@ -206,6 +208,8 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
     node._out_saved = None
     node._released = False
     node._hooks = None
+    if _anomaly.enabled:
+        remember_forward(node)
 
 
 _NO_EDGE = (None, 0)
