@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from collections.abc import Sequence
 
 
@@ -20,7 +22,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "tour":
         from dyngrad._tour import run_tour
 
-        run_tour(args.lang)
+        try:
+            run_tour(args.lang)
+        except BrokenPipeError:  # `python -m dyngrad tour | head`: stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 1
     return 0
 
 
