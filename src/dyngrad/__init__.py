@@ -12,7 +12,7 @@ tensor([ 0.,  4.,  8., 12.])
 
 from __future__ import annotations
 
-from . import autograd, ops
+from . import autograd, ops, utils
 from ._creation import (
     arange,
     as_tensor,

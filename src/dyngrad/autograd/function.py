@@ -16,7 +16,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from . import grad_mode
-from .graph import Node, _next_seq, grad_accumulator, version_counter
+from .graph import Node, _next_seq, grad_accumulator, pack_saved, saved_hooks, version_counter
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -62,6 +62,8 @@ class BackwardCFunction(FunctionCtx, Node):
 
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
+        if self._saved_versions is None:
+            return tuple(None if e is None else e.unpack(e.packed) for e in self._saved)
         out = []
         for entry, version in zip(self._saved, self._saved_versions):
             if entry is None:
@@ -268,6 +270,10 @@ def _save(ctx: BackwardCFunction, outputs: list[Any]) -> None:
         else:
             saved.append(t)
         versions.append(vc.value)
+    if saved_hooks.stack:  # saved_tensors_hooks: pack what the backward will read
+        ctx._saved = tuple(None if t is None else pack_saved(t) for t in to_save)
+        ctx._saved_versions = None
+        return
     ctx._saved = tuple(saved)
     ctx._saved_versions = tuple(versions)
 

@@ -10,6 +10,7 @@ on use, so the graph is freed by reference counting alone.
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -158,7 +159,10 @@ class Node:
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
         saved = self._saved
-        for t, version in zip(saved, self._saved_versions):
+        versions = self._saved_versions
+        if versions is None:  # packed by saved_tensors_hooks
+            return tuple(v.unpack(v.packed) if v.__class__ is Packed else v for v in saved)
+        for t, version in zip(saved, versions):
             if version is not None:
                 vc = t._vc
                 if (vc.value if vc is not None else 0) != version:
@@ -172,7 +176,10 @@ class Node:
 
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
-        data, vc, version, output_nr = self._out_saved
+        saved = self._out_saved
+        if saved.__class__ is Packed:
+            return saved.unpack(saved.packed)  # type: ignore[no-any-return]
+        data, vc, version, output_nr = saved
         if vc.value != version:
             raise _modified_output_error(data, self, output_nr, vc.value, version)
         return Tensor._make(data, True, self, output_nr)
@@ -228,8 +235,41 @@ def init_node(node: Node, edges: tuple[tuple[Any, int], ...], in_meta: tuple[Any
     node._hooks = None
 
 
+class Packed:
+    """A value saved through ``saved_tensors_hooks``: what pack returned, and how to unpack."""
+
+    __slots__ = ("packed", "unpack")
+
+    def __init__(self, packed: Any, unpack: Callable[[Any], Any]) -> None:
+        self.packed = packed
+        self.unpack = unpack
+
+
+class _SavedHooks(threading.local):
+    """The per-thread stack of (pack, unpack) pairs; the innermost applies."""
+
+    def __init__(self) -> None:
+        self.stack: list[tuple[Callable[[Any], Any], Callable[[Any], Any]]] = []
+
+
+saved_hooks = _SavedHooks()
+
+
+def pack_saved(t: Any) -> Packed:
+    """Pack ``t`` with the innermost hooks; ops inside the pack hook see no hooks."""
+    stack = saved_hooks.stack
+    pack, unpack = pair = stack.pop()
+    try:
+        return Packed(pack(t), unpack)
+    finally:
+        stack.append(pair)
+
+
 def save_output(node: Node, out: Tensor, output_nr: int = 0) -> None:
     """Keep ``out`` for backward as array + version counter: no node -> output reference."""
+    if saved_hooks.stack:
+        node._out_saved = pack_saved(out)
+        return
     vc = version_counter(out)
     node._out_saved = (out._data, vc, vc.value, output_nr)
 
@@ -240,6 +280,10 @@ def save_inputs(node: Node, values: tuple[Any, ...]) -> None:
     A tensor without a version counter yet is at version 0: the counter is made by the first
     in-place change (or view), which then reads 1 and is caught on unpacking.
     """
+    if saved_hooks.stack:
+        node._saved = tuple(pack_saved(v) if hasattr(v, "_vc") else v for v in values)
+        node._saved_versions = None
+        return
     node._saved = values
     versions = []
     for v in values:
@@ -307,3 +351,25 @@ def grad_accumulator(t: Tensor) -> AccumulateGrad:
         acc = AccumulateGrad(t)
         t._acc = weakref.ref(acc)
     return acc
+
+
+class saved_tensors_hooks:  # noqa: N801 - torch's name
+    """Within this context, tensors saved for backward go through ``pack_hook`` and come
+    back through ``unpack_hook`` when the backward reads them."""
+
+    def __init__(self, pack_hook: Callable[[Any], Any], unpack_hook: Callable[[Any], Any]) -> None:
+        self.pair = (pack_hook, unpack_hook)
+
+    def __enter__(self) -> saved_tensors_hooks:
+        saved_hooks.stack.append(self.pair)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        saved_hooks.stack.pop()
+
+
+class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - torch's name
+    """Everything is on the CPU already: saved tensors are kept as they are."""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
+        super().__init__(lambda t: t, lambda t: t)

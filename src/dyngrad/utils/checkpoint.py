@@ -1,0 +1,100 @@
+"""Activation checkpointing: ``checkpoint(fn, *args, use_reentrant=False)``.
+
+The forward runs normally but keeps none of the values its backward needs: each saved tensor
+is replaced by its position in the save order (``saved_tensors_hooks``). The first time the
+backward asks for one, ``fn`` runs again on the same inputs with recording on, and the values
+saved by that rerun answer every request, in the same order. Memory for the checkpointed
+part's intermediates is traded for one more forward.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from .._random import default_generator
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd.graph import saved_tensors_hooks
+
+__all__ = ["checkpoint", "checkpoint_sequential"]
+
+
+class _Recomputation:
+    """Holds the rerun's saved values, made on the first unpack."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+                 rng_state: Any) -> None:  # fmt: skip
+        self.fn, self.args, self.kwargs, self.rng_state = fn, args, kwargs, rng_state
+        self.count = 0
+        self.values: list[Any] | None = None
+
+    def pack(self, _tensor: Tensor) -> int:
+        index = self.count
+        self.count += 1
+        return index
+
+    def unpack(self, index: int) -> Any:
+        if self.values is None:
+            self.values = self._rerun()
+        return self.values[index]
+
+    def _rerun(self) -> list[Any]:
+        values: list[Any] = []
+        inputs = tuple(
+            a.detach().requires_grad_(a.requires_grad) if isinstance(a, Tensor) else a
+            for a in self.args
+        )
+        saved_rng = default_generator.get_state()
+        default_generator.set_state(self.rng_state)
+        try:
+            with saved_tensors_hooks(lambda t: values.append(t) or t, lambda t: t):
+                with grad_mode.enable_grad():
+                    self.fn(*inputs, **self.kwargs)
+        finally:
+            default_generator.set_state(saved_rng)
+        if len(values) != self.count:
+            raise RuntimeError(
+                "torch.utils.checkpoint: A different number of tensors was saved during the "
+                f"original forward and recomputation.\nNumber of tensors saved during forward: "
+                f"{self.count}\nNumber of tensors saved during recomputation: {len(values)}"
+            )
+        return values
+
+
+def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | None = None,
+               preserve_rng_state: bool = True, **kwargs: Any) -> Any:  # fmt: skip
+    """Run ``function(*args)`` saving no intermediates; recompute them during backward."""
+    if use_reentrant is None:
+        warnings.warn(
+            "torch.utils.checkpoint: the use_reentrant parameter should be passed explicitly. "
+            "Starting in PyTorch 2.9, calling checkpoint without use_reentrant will raise an "
+            "exception. use_reentrant=False is recommended, but if you need to preserve the "
+            "current default behavior, you can pass use_reentrant=True. Refer to docs for more "
+            "details on the differences between the two variants.",
+            UserWarning,
+            stacklevel=2,
+        )
+    rng_state = default_generator.get_state() if preserve_rng_state else None
+    recompute = _Recomputation(function, args, kwargs, rng_state)
+    with saved_tensors_hooks(recompute.pack, recompute.unpack):
+        return function(*args, **kwargs)
+
+
+def checkpoint_sequential(functions: Any, segments: int, input: Any, use_reentrant: bool | None = None,
+                          **kwargs: Any) -> Any:  # fmt: skip
+    """Split a sequence of modules/functions into ``segments`` checkpointed chunks."""
+    funcs = list(functions.children()) if hasattr(functions, "children") else list(functions)
+    size = max(len(funcs) // segments, 1)
+    x = input
+    for start in range(0, len(funcs), size):
+        chunk = funcs[start : start + size]
+
+        def run(t: Any, chunk: list[Any] = chunk) -> Any:
+            for f in chunk:
+                t = f(t)
+            return t
+
+        x = checkpoint(run, x, use_reentrant=False if use_reentrant is None else use_reentrant)
+    return x
