@@ -26,7 +26,12 @@ from .graph import AccumulateGrad, Node, grad_accumulator
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "tracers"]
+
+# Observers of a backward pass (learner tools such as dyngrad.explain): each is called as
+# ``trace(node, grads_in, grads_out)`` after a node ran (grads_out is None for a leaf's
+# AccumulateGrad, called before the gradient is added into .grad). Empty in normal use.
+tracers: list[Any] = []
 
 
 def _root_edge(t: Tensor, index: int) -> tuple[Node, int]:
@@ -216,6 +221,9 @@ def run_backward(
 
             if node.__class__ is AccumulateGrad:
                 grad = _run_leaf_hooks(node.variable, grads[0])
+                if tracers:
+                    for trace in tracers:
+                        trace(node, (grad,), None)
                 if accumulate:
                     _accumulate_leaf(node, grad, create_graph)
                 else:
@@ -250,6 +258,9 @@ def run_backward(
                 hooks = node._hooks
                 if hooks is not None and hooks.post:
                     out = _run_post_hooks(node, out, grads)
+            if tracers:
+                for trace in tracers:
+                    trace(node, tuple(grads), out)
             if not retain_graph:
                 node._release()
 
