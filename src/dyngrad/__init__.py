@@ -12,7 +12,7 @@ tensor([ 0.,  4.,  8., 12.])
 
 from __future__ import annotations
 
-from . import autograd, ops, utils
+from . import autograd, func, linalg, nn, ops, optim, utils, viz
 from ._creation import (
     arange,
     as_tensor,
@@ -36,8 +36,13 @@ from ._creation import (
     zeros,
     zeros_like,
 )
+from ._device import device
+from ._dtype import ALIASES as _ALIASES
 from ._dtype import (
     bool_ as bool,  # noqa: A004 - torch.bool
+)
+from ._dtype import (
+    can_cast,
     dtype,
     float16,
     float32,
@@ -47,13 +52,25 @@ from ._dtype import (
     int16,
     int32,
     int64,
+    promote_types,
     uint8,
 )
-from ._dtype import ALIASES as _ALIASES
-from ._random import Generator, default_generator, initial_seed, manual_seed, seed
+from ._dtype import public_result_type as result_type
+from ._explain import explain
+from ._random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from ._size import Size
 from ._tensor import Tensor
+from .serialization import load, save
 from ._tensor_str import set_printoptions
+from ._why import why_no_grad
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -62,6 +79,7 @@ from .autograd import (
     no_grad,
     set_grad_enabled,
 )
+from .ops import reduction_return_types as return_types
 from .ops.elementwise import (
     abs,
     add,

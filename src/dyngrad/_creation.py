@@ -1,21 +1,43 @@
-"""Tensor creation: tensor, as_tensor, from_numpy, zeros/ones/full/empty, arange, linspace,
-eye, rand/randn/randint/normal and the ``*_like`` forms.
+"""Tensors from data: ``tensor``, ``as_tensor``, ``from_numpy`` (and ``Tensor(...)``'s legacy
+constructor). The shape factories live in ``_factories``, the random ones in ``_random``;
+all are re-exported here.
 
 dtype inference is torch's: Python floats give the default dtype (float32), ints int64,
-bools bool; NumPy arrays keep their dtype.
+bools bool; NumPy arrays and scalars and tensors inside lists keep their dtype, and the
+element types of a list promote as dtypes do (``[np.float64(1.5), 2.5]`` is float64).
+
+>>> dyngrad.tensor([[1, 2], [3, 4.5]])
+tensor([[1.0000, 2.0000],
+        [3.0000, 4.5000]])
 """
 
 from __future__ import annotations
 
-import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from . import _dtype
-from ._random import Generator, rng_of
-from ._tensor import Tensor
+from ._creation_args import finish, int_limits, parse_size, resolve_dtype, type_name
+from ._device import check_device
+from ._factories import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    zeros,
+    zeros_like,
+)
+from ._random import normal, rand, rand_like, randint, randint_like, randn, randn_like
+from ._size import Size
+from ._tensor import SCALAR_REQUIRES_GRAD_WARNING, Tensor
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange",
@@ -23,278 +45,353 @@ __all__ = [
     "full_like", "empty_like", "rand_like", "randn_like", "randint_like",
 ]  # fmt: skip
 
-
-def _finish(arr: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor._make(arr, False, None, 0)
-    if requires_grad:
-        if arr.dtype.kind != "f":
-            raise RuntimeError(
-                "Only Tensors of floating point and complex dtype can require gradients"
-            )
-        t._rg = True
-    return t
+COPY_CONSTRUCT_WARNING = (
+    "To copy construct from a tensor, it is recommended to use sourceTensor.detach().clone() "
+    "or sourceTensor.detach().clone().requires_grad_(True), rather than {}(sourceTensor)."
+)
+_PY_NUMBERS = frozenset((int, float, bool))
+_MAX_DIMS = 64
 
 
-def _infer_category(data: Any, dim: int = 0, shape: list[int] | None = None) -> int:
-    """Walk nested sequences: the highest scalar category, checking the lists are not ragged."""
-    if isinstance(data, Tensor):
-        return data.dtype.category
-    if isinstance(data, np.ndarray):
-        return _dtype.from_numpy_dtype(data.dtype).category
-    if isinstance(data, (bool, np.bool_)):
-        return _dtype.BOOL
-    if isinstance(data, (int, np.integer)):
-        return _dtype.INT
-    if isinstance(data, (float, np.floating)):
-        return _dtype.FLOAT
-    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
-        best = -1
-        for item in data:
-            best = max(best, _infer_category(item, dim + 1))
-        return best
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+           pin_memory: bool = False) -> Tensor:  # fmt: skip
+    """A new tensor (always a copy) from a number, nested lists/tuples, an array or a tensor.
+
+    >>> dyngrad.tensor([1, 2]).dtype, dyngrad.tensor([1, 2.5]).dtype, dyngrad.tensor(True).dtype
+    (torch.int64, torch.float32, torch.bool)
+    """
+    return new_tensor_from(data, dtype, device, requires_grad, "torch.tensor")
 
 
-def _check_ragged(data: Any, dim: int = 0) -> tuple[int, ...]:
-    if isinstance(data, (Tensor, np.ndarray)):
-        return tuple(data.shape)
-    if isinstance(data, Sequence) and not isinstance(data, (str, bytes)):
-        if not data:
-            return (0,)
-        first = _check_ragged(data[0], dim + 1)
-        for item in data[1:]:
-            inner = _check_ragged(item, dim + 1)
-            if inner != first:
-                if not first or not inner:
-                    raise ValueError(f"expected sequence of length {len(first) and first[0]} "
-                                     f"at dim {dim + 1} (got {len(inner) and inner[0]})")
-                raise ValueError(f"expected sequence of length {first[0]} at dim {dim + 1} (got {inner[0]})")
-        return (len(data), *first)
-    return ()
-
-
-def _to_nested(data: Any) -> Any:
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)):
-        return [_to_nested(x) for x in data]
-    return data
-
-
-def tensor(data: Any, *, dtype: _dtype.dtype | None = None, device: Any = None,
-           requires_grad: bool = False, pin_memory: bool = False) -> Tensor:  # fmt: skip
-    """A new tensor (a copy) from a scalar, nested lists or tuples, an array or a tensor."""
-    if isinstance(data, Tensor):
-        arr = data._data.copy()
+def new_tensor_from(data: Any, dtype: Any, device: Any, requires_grad: bool, caller: str
+                    ) -> Tensor:  # fmt: skip
+    """``tensor()``'s work; ``caller`` names the function in the copy-construct warning."""
+    dtype = resolve_dtype(dtype, caller.rsplit(".", 1)[-1])
+    kind = type(data)
+    if (kind is float or kind is int or kind is bool) and dtype is None:  # fast path
+        arr = _python_scalar(data)
+    elif isinstance(data, Tensor):
+        warnings.warn(COPY_CONSTRUCT_WARNING.format(caller), UserWarning, stacklevel=3)
+        arr = _cast(data._data, dtype, copy=True)
     elif isinstance(data, np.ndarray):
+        _check_numpy(data)
+        arr = _cast(data, dtype, copy=True)
+    elif isinstance(data, np.generic) and not isinstance(data, (str, bytes)):
         _dtype.from_numpy_dtype(data.dtype)
-        arr = data.copy()
+        arr = _cast(np.asarray(data), dtype, copy=True)
     else:
-        _check_ragged(data)
-        category = _infer_category(data)
-        default = (_dtype.bool_, _dtype.int64, _dtype.get_default_dtype())[max(category, 0)]
-        if category < 0:  # empty list
-            default = _dtype.get_default_dtype()
-        arr = np.array(_to_nested(data), dtype=(dtype or default).np)
-    if dtype is not None and arr.dtype != dtype.np:
-        arr = arr.astype(dtype.np)
-    return _finish(arr, requires_grad)
+        arr = _from_python(data, dtype)
+    return finish(arr, requires_grad, device)
 
 
-def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: Any = None) -> Tensor:
-    """Like ``tensor``, but shares memory with a NumPy array or tensor when it can."""
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """Like ``tensor``, but shares memory with a tensor or NumPy array when no conversion is
+    needed (a tensor comes back as itself)."""
+    dtype = resolve_dtype(dtype, "as_tensor")
     if isinstance(data, Tensor):
-        return data if dtype is None or dtype is data.dtype else data.to(dtype)  # type: ignore[attr-defined,no-any-return]
+        check_device(device)
+        if dtype is None or dtype is data.dtype:
+            return data
+        return data.to(dtype)  # type: ignore[attr-defined, no-any-return]
     if isinstance(data, np.ndarray):
-        _dtype.from_numpy_dtype(data.dtype)
-        arr = data if dtype is None else data.astype(dtype.np, copy=False)
-        return Tensor._make(arr, False, None, 0)
-    return tensor(data, dtype=dtype)
+        _check_numpy(data)
+        return finish(_cast(data, dtype, copy=False), False, device)
+    return tensor(data, dtype=dtype, device=device)
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``ndarray``."""
+    """A tensor sharing memory with ``ndarray`` (writes to either show in both)."""
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
-    _dtype.from_numpy_dtype(ndarray.dtype)
+        raise TypeError(f"expected np.ndarray (got {type_name(ndarray)})")
+    _check_numpy(ndarray)
+    if not ndarray.flags.writeable:
+        warnings.warn(
+            "The given NumPy array is not writable, and PyTorch does not support non-writable "
+            "tensors. This means writing to this tensor will result in undefined behavior. You "
+            "may want to copy the array to protect its data or make it writable before "
+            "converting it to a tensor. This type of warning will be suppressed for the rest "
+            "of this program.",
+            UserWarning,
+            stacklevel=2,
+        )
     return Tensor._make(ndarray, False, None, 0)
 
 
-def _shape(size: tuple[Any, ...], kw_size: Any = None) -> tuple[int, ...]:
-    if kw_size is not None:
-        size = (kw_size,)
-    if len(size) == 1 and not isinstance(size[0], (int, np.integer)):
-        size = tuple(size[0])
-    shape = tuple(int(s) for s in size)
-    for s in shape:
-        if s < 0:
-            raise RuntimeError(
-                f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]"
+def legacy_tensor_data(args: tuple[Any, ...], device: Any) -> tuple[np.ndarray, Tensor | None]:
+    """The array for ``Tensor(*args)`` and, for ``Tensor(tensor)``, the aliased tensor."""
+    check_device(device)
+    default = _dtype.get_default_dtype()
+    if not args:
+        return np.empty(0, default.np), None
+    first = args[0]
+    if len(args) == 1 and isinstance(first, Tensor):
+        return first._data, first
+    if len(args) == 1 and isinstance(first, np.ndarray):
+        _check_numpy(first)
+        return _cast(first, default, copy=False), None
+    if len(args) == 1 and isinstance(first, (list, tuple)) and not isinstance(first, Size):
+        return _from_python(first, default), None
+    if isinstance(first, Size) or all(
+        isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in args
+    ):
+        return np.zeros(parse_size("Tensor", args), default.np), None
+    raise TypeError(f"new(): data must be a sequence (got {type_name(first)})")
+
+
+# --- NumPy input ------------------------------------------------------------------------
+def _check_numpy(arr: np.ndarray) -> None:
+    _dtype.from_numpy_dtype(arr.dtype)
+    if any(s < 0 for s in arr.strides):
+        raise ValueError(
+            "At least one stride in the given numpy array is negative, and tensors with "
+            "negative strides are not currently supported. (You can probably work around this "
+            "by making a copy of your array  with array.copy().) "
+        )
+
+
+def _cast(arr: np.ndarray, dtype: _dtype.dtype | None, copy: bool) -> np.ndarray:
+    """``arr`` as ``dtype`` with C's cast rules (wrap, truncate; no warnings), as torch does
+    for arrays and tensors."""
+    if dtype is None or arr.dtype == dtype.np:
+        return arr.copy() if copy else arr
+    with np.errstate(all="ignore"):  # NumPy's cast warnings are floating-point errors
+        return arr.astype(dtype.np)
+
+
+def _python_scalar(value: float | int | bool) -> np.ndarray:
+    """A 0-d array of the dtype torch infers for a Python number."""
+    if isinstance(value, bool):
+        return np.array(value, dtype=np.bool_)
+    if isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise ValueError("Overflow when unpacking long long")
+        return np.array(value, dtype=np.int64)
+    with np.errstate(all="ignore"):
+        return np.array(value, dtype=np.float64).astype(_dtype.get_default_dtype().np)
+
+
+# --- nested Python sequences --------------------------------------------------------------
+def _is_sequence(x: Any) -> bool:
+    kind = type(x)
+    if kind is list or kind is tuple:
+        return True
+    return isinstance(x, (list, tuple, range, np.ndarray)) or (
+        isinstance(x, Sequence) and not isinstance(x, (str, bytes))
+    )
+
+
+def _from_python(data: Any, dtype: _dtype.dtype | None) -> np.ndarray:
+    """Follow torch: reject strings, measure the shape along the first elements, infer the
+    dtype from every element, check each sequence's length, then convert."""
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    sizes = _measure(data)
+    if not _warned_array_list and isinstance(data, (list, tuple)):
+        _warn_array_list(data)
+    target = dtype if dtype is not None else _infer(data)
+    if 0 in sizes:
+        return np.zeros(sizes, target.np)
+    state = _Walk(len(sizes), target)
+    state.check(data, 0, sizes)
+    nested = state.unwrap(data, 0) if state.saw_tensor else data
+    return _convert(nested, target, sizes, state.saw_float)
+
+
+_warned_array_list = False
+
+
+def _warn_array_list(data: Sequence[Any]) -> None:
+    """torch's once-per-process hint when a list holds NumPy arrays."""
+    global _warned_array_list
+    if any(isinstance(x, np.ndarray) for x in data):
+        _warned_array_list = True
+        warnings.warn(
+            "Creating a tensor from a list of numpy.ndarrays is extremely slow. Please consider "
+            "converting the list to a single numpy.ndarray with numpy.array() before converting "
+            "to a tensor.",
+            UserWarning,
+            stacklevel=5,
+        )
+
+
+def _measure(data: Any) -> tuple[int, ...]:
+    sizes: list[int] = []
+    x = data
+    while True:
+        if isinstance(x, (str, bytes)):
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        if isinstance(x, np.ndarray):
+            if x.ndim == 0 and x is not data:
+                raise TypeError("len() of unsized object")
+            sizes.extend(x.shape)
+            break
+        if not _is_sequence(x):
+            break
+        n = len(x)
+        sizes.append(n)
+        if len(sizes) > _MAX_DIMS:
+            raise ValueError(f"too many dimensions '{type(x).__name__}'")
+        if n == 0:
+            break
+        x = x[0]
+    return tuple(sizes)
+
+
+def _infer(data: Any) -> _dtype.dtype:
+    """torch's dtype for ``data``: every element's dtype, promoted together."""
+    if isinstance(data, (np.ndarray, np.generic)) and not isinstance(data, (str, bytes)):
+        return _dtype.from_numpy_dtype(data.dtype)  # before float: np.float64 is a float
+    if isinstance(data, bool):
+        return _dtype.bool_
+    if isinstance(data, int):
+        return _dtype.int64
+    if isinstance(data, float):
+        return _dtype.get_default_dtype()
+    if isinstance(data, Tensor):
+        return data.dtype
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if _is_sequence(data):
+        if len(data) == 0:
+            return _dtype.get_default_dtype()
+        kinds = set(map(type, data))
+        if kinds <= _PY_NUMBERS:  # fast path: a flat list of Python numbers
+            if float in kinds:
+                return _dtype.get_default_dtype()
+            return _dtype.int64 if int in kinds else _dtype.bool_
+        result = None
+        for item in data:
+            d = _infer(item)
+            result = d if result is None else _dtype.promote_types(result, d)
+        assert result is not None
+        return result
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+class _Walk:
+    """The length check over nested data (torch's rules for what may stand where)."""
+
+    def __init__(self, ndim: int, target: _dtype.dtype) -> None:
+        self.ndim = ndim
+        self.target = target
+        self.saw_tensor = False
+        self.saw_float = False  # any floating value (decides how integers are checked)
+
+    def check(self, x: Any, dim: int, sizes: tuple[int, ...]) -> None:
+        if dim == self.ndim:
+            self.check_leaf(x)
+            return
+        if isinstance(x, np.ndarray):
+            if x.ndim == 0:
+                raise TypeError("not a sequence")
+            self.saw_float |= x.dtype.kind == "f"
+            self.check_array_shape(x.shape, dim, sizes)
+            return
+        if isinstance(x, Tensor):
+            self.saw_tensor = True
+            self.check_tensor_kind(x)
+            if x.ndim == 0:
+                raise TypeError("not a sequence")
+            self.check_array_shape(x.shape, dim, sizes)
+            return
+        if not _is_sequence(x) or isinstance(x, (str, bytes)):
+            raise TypeError("not a sequence")
+        if len(x) != sizes[dim]:
+            raise ValueError(
+                f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})"
             )
-    return shape
+        if dim + 1 == self.ndim:
+            kinds = set(map(type, x))
+            if kinds <= _PY_NUMBERS:
+                self.saw_float |= float in kinds
+                return
+        for item in x:
+            self.check(item, dim + 1, sizes)
+
+    def check_array_shape(self, shape: tuple[int, ...], dim: int, sizes: tuple[int, ...]) -> None:
+        for k, n in enumerate(shape):
+            if dim + k == self.ndim:  # an array where a number belongs
+                raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
+            if n != sizes[dim + k]:
+                raise ValueError(
+                    f"expected sequence of length {sizes[dim + k]} at dim {dim + k} (got {n})"
+                )
+        if dim + len(shape) < self.ndim:
+            raise TypeError("not a sequence")
+
+    def check_tensor_kind(self, x: Tensor) -> None:
+        """torch reads tensor elements bound for an integer dtype through ``__index__``."""
+        if x._data.dtype.kind == "f":
+            self.saw_float = True
+            if self.target.category == _dtype.INT:
+                raise TypeError(
+                    "only integer tensors of a single element can be converted to an index"
+                )
+
+    def check_leaf(self, x: Any) -> None:
+        if isinstance(x, (bool, int, float, np.bool_, np.number)):
+            self.saw_float |= isinstance(x, (float, np.floating))
+            return
+        integer = self.target.category != _dtype.FLOAT
+        if isinstance(x, Tensor):
+            self.saw_tensor = True
+            self.check_tensor_kind(x)
+            if x.numel() == 1:
+                if x._rg and not integer:
+                    warnings.warn(SCALAR_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=5)
+                return
+            if integer:
+                raise TypeError(
+                    "only integer tensors of a single element can be converted to an index"
+                )
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if isinstance(x, np.ndarray):
+            if x.ndim == 0:
+                self.saw_float |= x.dtype.kind == "f"
+                return
+            raise TypeError("only 0-dimensional arrays can be converted to Python scalars")
+        if integer:
+            raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an integer")
+        raise TypeError(f"must be real number, not {type(x).__name__}")
+
+    def unwrap(self, x: Any, dim: int) -> Any:
+        """The data with tensors replaced by arrays (numbers at the innermost level)."""
+        if isinstance(x, Tensor):
+            return x._data.reshape(()).item() if dim == self.ndim else x._data
+        if dim < self.ndim and not isinstance(x, np.ndarray):
+            return [self.unwrap(item, dim + 1) for item in x]
+        return x
 
 
-def _float(dtype: _dtype.dtype | None) -> np.dtype:
-    return (dtype or _dtype.get_default_dtype()).np
+def _convert(nested: Any, target: _dtype.dtype, sizes: tuple[int, ...], saw_float: bool
+             ) -> np.ndarray:  # fmt: skip
+    """Nested numbers -> an array of ``target``, with torch's range checks for integers:
+    Python ints are 64-bit (``ValueError`` beyond), and values that do not fit an integer
+    dtype raise (``RuntimeError``)."""
+    with np.errstate(all="ignore"):
+        if target.category == _dtype.FLOAT:
+            return np.array(nested, dtype=np.float64).astype(target.np).reshape(sizes)
+        if target is _dtype.bool_:
+            return np.array(nested, dtype=object if not saw_float else None).astype(np.bool_)
+        if saw_float:
+            wide = np.array(nested, dtype=np.float64)
+        else:
+            try:
+                wide = np.array(nested, dtype=np.int64)
+            except OverflowError:
+                raise ValueError("Overflow when unpacking long long") from None
+        if wide.size:
+            _check_integer_range(wide, target)
+        return wide.astype(target.np).reshape(sizes)
 
 
-def zeros(*size: Any, dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-          device: Any = None, **kw: Any) -> Tensor:  # fmt: skip
-    """A tensor of zeros of shape ``size``."""
-    return _finish(np.zeros(_shape(size, kw.get("size")), _float(dtype)), requires_grad)
-
-
-def ones(*size: Any, dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-         device: Any = None, **kw: Any) -> Tensor:  # fmt: skip
-    """A tensor of ones of shape ``size``."""
-    return _finish(np.ones(_shape(size, kw.get("size")), _float(dtype)), requires_grad)
-
-
-def empty(*size: Any, dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-          device: Any = None, **kw: Any) -> Tensor:  # fmt: skip
-    """A tensor of shape ``size`` with unspecified values (zeros here)."""
-    return _finish(np.zeros(_shape(size, kw.get("size")), _float(dtype)), requires_grad)
-
-
-def full(size: Any, fill_value: Any, *, dtype: _dtype.dtype | None = None,
-         requires_grad: bool = False, device: Any = None) -> Tensor:  # fmt: skip
-    """A tensor of shape ``size`` filled with ``fill_value`` (dtype inferred from it)."""
-    if dtype is None:
-        if isinstance(fill_value, Tensor):
-            fill_value = fill_value.item()
-        dtype = _dtype.result_type(fill_value)
-    return _finish(np.full(_shape((size,)), fill_value, dtype.np), requires_grad)
-
-
-def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: _dtype.dtype | None = None,
-           requires_grad: bool = False, device: Any = None) -> Tensor:  # fmt: skip
-    """Values from ``start`` up to (not including) ``end`` in steps of ``step``.
-
-    Integer arguments give int64, any float argument the default float dtype.
-    """
-    if end is None:
-        start, end = 0, start
-    values = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    start, end, step = values
-    if step == 0:
-        raise RuntimeError("step must be nonzero")
-    if dtype is None:
-        is_float = any(isinstance(v, float) for v in values)
-        dtype = _dtype.get_default_dtype() if is_float else _dtype.int64
-    if (end - start) / step < 0:
-        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
-    n = max(math.ceil((end - start) / step), 0)
-    arr = (start + np.arange(n, dtype=np.float64) * step) if dtype.is_floating_point else (
-        np.arange(start, start + n * step, step)[:n]
-    )
-    return _finish(np.asarray(arr).astype(dtype.np), requires_grad)
-
-
-def linspace(start: Any, end: Any, steps: int, *, dtype: _dtype.dtype | None = None,
-             requires_grad: bool = False, device: Any = None) -> Tensor:  # fmt: skip
-    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    if steps < 0:
-        raise RuntimeError("number of steps must be non-negative")
-    dtype = dtype or _dtype.get_default_dtype()
-    if steps == 1:
-        arr = np.array([start], dtype=np.float64)
+def _check_integer_range(wide: np.ndarray, target: _dtype.dtype) -> None:
+    low, high = int_limits(target.np)
+    if wide.dtype.kind == "f":
+        bad = np.isnan(wide) | (wide < low) | (wide > high)
+    elif low == 0:  # unsigned: negative values down to -max wrap around
+        bad = (wide < -high) | (wide > high)
     else:
-        # torch fills from both ends so the last value is exactly ``end``
-        step = (end - start) / (steps - 1)
-        i = np.arange(steps, dtype=np.float64)
-        half = steps // 2
-        arr = np.where(i < half, start + i * step, end - (steps - 1 - i) * step)
-    return _finish(arr.astype(dtype.np), requires_grad)
-
-
-def eye(n: int, m: int | None = None, *, dtype: _dtype.dtype | None = None,
-        requires_grad: bool = False, device: Any = None) -> Tensor:  # fmt: skip
-    """The ``n`` x ``m`` identity matrix."""
-    return _finish(np.eye(n, m if m is not None else n, dtype=_float(dtype)), requires_grad)
-
-
-def rand(*size: Any, generator: Generator | None = None, dtype: _dtype.dtype | None = None,
-         requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:  # fmt: skip
-    """Uniform samples in [0, 1)."""
-    shape = _shape(size, kw.get("size"))
-    return _finish(rng_of(generator).random(shape).astype(_float(dtype)), requires_grad)
-
-
-def randn(*size: Any, generator: Generator | None = None, dtype: _dtype.dtype | None = None,
-          requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:  # fmt: skip
-    """Standard normal samples."""
-    shape = _shape(size, kw.get("size"))
-    return _finish(rng_of(generator).standard_normal(shape).astype(_float(dtype)), requires_grad)
-
-
-def randint(low: int, high: Any = None, size: Any = None, *, generator: Generator | None = None,
-            dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-            device: Any = None) -> Tensor:  # fmt: skip
-    """Integers drawn uniformly from [low, high) (``randint(high, size)`` starts at 0)."""
-    if size is None:
-        low, high, size = 0, low, high
-    arr = rng_of(generator).integers(low, high, size=_shape((size,)))
-    return _finish(arr.astype((dtype or _dtype.int64).np), requires_grad)
-
-
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *,
-           generator: Generator | None = None, requires_grad: bool = False,
-           dtype: _dtype.dtype | None = None) -> Tensor:  # fmt: skip
-    """Normal samples with the given mean and std (scalars with ``size``, or tensors)."""
-    m = mean._data if isinstance(mean, Tensor) else mean
-    s = std._data if isinstance(std, Tensor) else std
-    shape = _shape((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    out_dtype = dtype.np if dtype else (
-        mean._data.dtype if isinstance(mean, Tensor) else
-        std._data.dtype if isinstance(std, Tensor) else _float(None)
-    )
-    arr = m + s * rng_of(generator).standard_normal(shape)
-    return _finish(np.asarray(arr).astype(out_dtype), requires_grad)
-
-
-def _like(t: Tensor, dtype: _dtype.dtype | None) -> tuple[tuple[int, ...], np.dtype]:
-    return t._data.shape, (dtype.np if dtype is not None else t._data.dtype)
-
-
-def zeros_like(input: Tensor, *, dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-               **_: Any) -> Tensor:  # fmt: skip
-    shape, dt = _like(input, dtype)
-    return _finish(np.zeros(shape, dt), requires_grad)
-
-
-def ones_like(input: Tensor, *, dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-              **_: Any) -> Tensor:  # fmt: skip
-    shape, dt = _like(input, dtype)
-    return _finish(np.ones(shape, dt), requires_grad)
-
-
-def empty_like(input: Tensor, *, dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-               **_: Any) -> Tensor:  # fmt: skip
-    shape, dt = _like(input, dtype)
-    return _finish(np.zeros(shape, dt), requires_grad)
-
-
-def full_like(input: Tensor, fill_value: Any, *, dtype: _dtype.dtype | None = None,
-              requires_grad: bool = False, **_: Any) -> Tensor:  # fmt: skip
-    shape, dt = _like(input, dtype)
-    return _finish(np.full(shape, fill_value, dt), requires_grad)
-
-
-def rand_like(input: Tensor, *, dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-              generator: Generator | None = None, **_: Any) -> Tensor:  # fmt: skip
-    shape, dt = _like(input, dtype)
-    return _finish(rng_of(generator).random(shape).astype(dt), requires_grad)
-
-
-def randn_like(input: Tensor, *, dtype: _dtype.dtype | None = None, requires_grad: bool = False,
-               generator: Generator | None = None, **_: Any) -> Tensor:  # fmt: skip
-    shape, dt = _like(input, dtype)
-    return _finish(rng_of(generator).standard_normal(shape).astype(dt), requires_grad)
-
-
-def randint_like(input: Tensor, low: int, high: Any = None, *,
-                 dtype: _dtype.dtype | None = None, **_: Any) -> Tensor:  # fmt: skip
-    if high is None:
-        low, high = 0, low
-    shape, dt = _like(input, dtype)
-    return _finish(rng_of(None).integers(low, high, size=shape).astype(dt), False)
+        bad = (wide < low) | (wide > high)
+    if bad.any():
+        raise RuntimeError(f"value cannot be converted to type {target.name} without overflow")

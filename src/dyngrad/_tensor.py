@@ -16,10 +16,31 @@ from typing import Any
 import numpy as np
 
 from . import _dtype
-from ._size import Size
+from ._device import CPU
+from ._device import device as Device
+from ._size import Size, size_from_shape
 from .autograd.graph import Node, RemovableHandle, _add_hook, version_counter
 
 __all__ = ["Tensor"]
+
+NUMPY_REQUIRES_GRAD_MESSAGE = (
+    "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+)
+SCALAR_REQUIRES_GRAD_WARNING = (
+    "Converting a tensor with requires_grad=True to a scalar may lead to unexpected "
+    "behavior.\nConsider using tensor.detach() first."
+)
+_LEGACY_TYPE_NAMES = {
+    "float32": "torch.FloatTensor",
+    "float64": "torch.DoubleTensor",
+    "float16": "torch.HalfTensor",
+    "int64": "torch.LongTensor",
+    "int32": "torch.IntTensor",
+    "int16": "torch.ShortTensor",
+    "int8": "torch.CharTensor",
+    "uint8": "torch.ByteTensor",
+    "bool": "torch.BoolTensor",
+}
 
 NON_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -33,12 +54,15 @@ NON_LEAF_GRAD_WARNING = (
 class _Extras:
     """Rarely used per-tensor state, allocated on first need to keep tensors small."""
 
-    __slots__ = ("hooks", "post_acc_hooks", "retains_grad")
+    __slots__ = ("hooks", "post_acc_hooks", "retains_grad", "origin")
 
     def __init__(self) -> None:
         self.hooks: dict[int, Callable[..., Any]] = {}
         self.post_acc_hooks: dict[int, Callable[..., Any]] = {}
         self.retains_grad = False
+        # how a tensor came to have no graph, for dyngrad.why_no_grad: ("no_grad", node
+        # name) or ("detach", node name or "leaf")
+        self.origin: tuple[str, str] | None = None
 
 
 class Tensor:
@@ -56,24 +80,49 @@ class Tensor:
     # NumPy must hand binary operators with a Tensor on the right back to us.
     __array_ufunc__ = None
 
-    def __init__(self, data: Any = None, *, requires_grad: bool = False) -> None:
-        # Note: dyngrad.tensor() is the constructor users want; Tensor(array) wraps as is.
-        arr = np.asarray(data if data is not None else [], dtype=None)
-        if arr.dtype not in _dtype._BY_NUMPY:
-            arr = arr.astype(_dtype.get_default_dtype().np)
+    def __init__(self, *args: Any, device: Any = None, requires_grad: bool = False) -> None:
+        """torch's legacy constructor: ``Tensor()`` is empty, ``Tensor(2, 3)`` and
+        ``Tensor(Size)`` allocate that shape (zeros here), ``Tensor(sequence or array)``
+        converts to the default float dtype, and ``Tensor(tensor)`` aliases its memory.
+        ``dyngrad.tensor()`` is the constructor to use."""
+        from ._creation import legacy_tensor_data
+
+        arr, source = legacy_tensor_data(args, device)
         self._data = arr
         self._rg = False
-        self._grad_fn = None
+        self._grad_fn: Node | None = None
         self._output_nr = 0
-        self._grad = None
-        self._vc = None
-        self._acc = None
-        self._meta = None
+        self._grad: Tensor | None = None
+        self._vc: Any = None
+        self._acc: Any = None
+        self._meta: _Extras | None = None
+        if source is not None:  # Tensor(tensor): an alias of ``source``
+            self._rg = source._rg
+            self._vc = version_counter(source)
         if requires_grad:
             self.requires_grad_(True)
 
     @staticmethod
-    def _make(data: np.ndarray, requires_grad: bool, grad_fn: Node | None, output_nr: int) -> Tensor:
+    def _make_subclass(cls: type, data: Tensor, require_grad: bool = False) -> Any:
+        """An instance of the Tensor subclass ``cls`` sharing ``data``'s memory and version
+        counter, as a fresh leaf (how ``nn.Parameter`` is built)."""
+        t: Any = _new_tensor(cls)
+        t._data = data._data
+        t._rg = False
+        t._grad_fn = None
+        t._output_nr = 0
+        t._grad = None
+        t._vc = version_counter(data)
+        t._acc = None
+        t._meta = None
+        if require_grad:
+            t.requires_grad_(True)
+        return t
+
+    @staticmethod
+    def _make(
+        data: np.ndarray, requires_grad: bool, grad_fn: Node | None, output_nr: int
+    ) -> Tensor:
         """Wrap an array the caller owns (the ops' fast path: no checks, no copy)."""
         t = _new_tensor(Tensor)
         t._data = data
@@ -99,12 +148,13 @@ class Tensor:
 
     @property
     def shape(self) -> Size:
-        return Size(self._data.shape)
+        return size_from_shape(self._data.shape)
 
     def size(self, dim: int | None = None) -> Any:
+        """The shape, or the length of dimension ``dim`` (negative counts from the end)."""
         if dim is None:
-            return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+            return size_from_shape(self._data.shape)
+        return self._data.shape[_wrap_size_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -134,12 +184,28 @@ class Tensor:
         return int(self._data.nbytes)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> Device:
+        return CPU
 
     @property
     def is_cuda(self) -> bool:
         return False
+
+    @property
+    def is_cpu(self) -> bool:
+        return True
+
+    def type(self, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
+        """Without ``dtype``: the legacy type name (``'torch.FloatTensor'``); with one (a
+        dtype or such a name): this tensor converted to it."""
+        if dtype is None:
+            return _LEGACY_TYPE_NAMES[self.dtype.name]
+        if isinstance(dtype, str):
+            by_name = {v: k for k, v in _LEGACY_TYPE_NAMES.items()}
+            if dtype not in by_name:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = getattr(_dtype, by_name[dtype] if by_name[dtype] != "bool" else "bool_")
+        return self.to(dtype)  # type: ignore[attr-defined]
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -153,7 +219,40 @@ class Tensor:
     def stride(self, dim: int | None = None) -> Any:
         item = self._data.itemsize
         strides = tuple(s // item for s in self._data.strides)
-        return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+        return strides if dim is None else strides[_wrap_size_dim(dim, self._data.ndim)]
+
+    # --- new tensors with this one's dtype ------------------------------------------------
+    def new_tensor(self, data: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
+        """``dyngrad.tensor(data)`` with this tensor's dtype unless ``dtype`` is given."""
+        from ._creation import new_tensor_from
+
+        return new_tensor_from(
+            data,
+            dtype or self.dtype,
+            kwargs.get("device"),
+            kwargs.get("requires_grad", False),
+            "tensor.new_tensor",
+        )
+
+    def new_zeros(self, *size: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
+        from ._creation import zeros
+
+        return zeros(*size, dtype=dtype or self.dtype, **kwargs)
+
+    def new_ones(self, *size: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
+        from ._creation import ones
+
+        return ones(*size, dtype=dtype or self.dtype, **kwargs)
+
+    def new_empty(self, *size: Any, dtype: Any = None, **kwargs: Any) -> Tensor:
+        from ._creation import empty
+
+        return empty(*size, dtype=dtype or self.dtype, **kwargs)
+
+    def new_full(self, size: Any, fill_value: Any, *, dtype: Any = None, **kwargs: Any) -> Tensor:
+        from ._creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, **kwargs)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -167,6 +266,22 @@ class Tensor:
 
     def __hash__(self) -> int:
         return id(self)
+
+    def __contains__(self, element: Any) -> bool:
+        """``element in t``: whether any entry of ``t`` equals ``element`` (broadcast)."""
+        if isinstance(element, Tensor):
+            other: Any = element._data
+        elif isinstance(element, (int, float, bool, np.number, np.bool_)):
+            other = element
+        else:
+            raise RuntimeError(
+                "Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                f"{type(element)}."
+            )
+        from ._creation_args import broadcast_shapes
+
+        broadcast_shapes(np.shape(other), self._data.shape)  # torch's error on a mismatch
+        return bool(np.any(self._data == other))
 
     # --- conversion to Python and NumPy ----------------------------------------------
     def item(self) -> Any:
@@ -182,23 +297,21 @@ class Tensor:
     def numpy(self, *, force: bool = False) -> np.ndarray:
         """The array itself (shared memory); torch's error if the tensor requires grad."""
         if self._rg and not force:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. "
-                "Use tensor.detach().numpy() instead."
-            )
+            raise RuntimeError(NUMPY_REQUIRES_GRAD_MESSAGE)
         return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """``np.asarray(t)`` shares memory (as ``t.numpy()``); ``np.array(t)`` copies."""
         if self._rg:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. "
-                "Use tensor.detach().numpy() instead."
-            )
-        return self._data if dtype is None else self._data.astype(dtype, copy=False)
+            raise RuntimeError(NUMPY_REQUIRES_GRAD_MESSAGE)
+        arr = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        return arr.copy() if copy and arr is self._data else arr
 
     def _scalar(self, what: str) -> Any:
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._rg and what in ("float", "complex"):
+            warnings.warn(SCALAR_REQUIRES_GRAD_WARNING, UserWarning, stacklevel=3)
         return self._data.reshape(()).item()
 
     def __bool__(self) -> bool:
@@ -247,9 +360,9 @@ class Tensor:
                 "module, this may be because of a torch.nn.utils.weight_norm usage, see "
                 "https://github.com/pytorch/pytorch/pull/103001"
             )
-        new = type(self).__new__(type(self))
-        Tensor.__init__(new, self._data.copy())
-        new._rg = self._rg
+        new = Tensor._make(self._data.copy(), self._rg, None, 0)
+        if type(self) is not Tensor:
+            new = Tensor._make_subclass(type(self), new, self._rg)
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
         memo[id(self)] = new
@@ -262,7 +375,9 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        self._set_requires_grad(bool(value), "only Tensors of floating point dtype can require gradients")
+        self._set_requires_grad(
+            bool(value), "only Tensors of floating point and complex dtype can require gradients"
+        )
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Mark a leaf to record operations on it (in place; returns self)."""
@@ -311,13 +426,21 @@ class Tensor:
                     f"{type(value).__name__}"
                 )
             if value._data.dtype != self._data.dtype:
+                own = _LEGACY_TYPE_NAMES[self.dtype.name][len("torch.") : -len("Tensor")]
                 raise RuntimeError(
-                    "attempting to assign a gradient with dtype "
-                    f"'{_dtype_name(value)}' to a tensor with dtype '{_dtype_name(self)}'. "
-                    "Please ensure that the gradient and the tensor have the same dtype"
+                    f"attempting to assign a gradient with dtype '{_dtype_name(value)}' to a "
+                    f"tensor with grad_dtype '{own}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype). You can set the tensor's "
+                    "grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+                    "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+                    "may break downstream systems that assume they match."
                 )
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{_bracketed(value._data.shape)}' "
+                    f"to a tensor of size '{_bracketed(self._data.shape)}'. Please ensure that "
+                    "the gradient and the tensor are the same size"
+                )
         self._grad = value
 
     @property
@@ -357,7 +480,9 @@ class Tensor:
         return 0 if self._vc is None else self._vc.value
 
     def _bump_version(self) -> None:
-        version_counter(self).value += 1
+        vc = version_counter(self)
+        vc.value += 1
+        vc.record_site()  # where: named by the in-place error if a saved value changed
 
     @property
     def data(self) -> Tensor:
@@ -372,10 +497,14 @@ class Tensor:
         """A tensor sharing this one's memory and version counter, with no graph history."""
         t = Tensor._make(self._data, False, None, 0)
         t._vc = version_counter(self)
+        if self._rg:  # remembered for dyngrad.why_no_grad
+            t._extras().origin = ("detach", _history_name(self))
         return t
 
     def detach_(self) -> Tensor:
         """Cut this tensor out of the graph, in place."""
+        if self._rg:
+            self._extras().origin = ("detach", _history_name(self))
         self._grad_fn = None
         self._output_nr = 0
         self._rg = False
@@ -387,8 +516,21 @@ class Tensor:
         retain_graph: bool | None = None,
         create_graph: bool = False,
         inputs: Sequence[Tensor] | Tensor | None = None,
+        *,
+        explain: bool | str = False,
     ) -> None:
-        """Compute the gradient of this tensor w.r.t. graph leaves (added into their .grad)."""
+        """Compute the gradient of this tensor w.r.t. graph leaves (added into their .grad).
+
+        ``explain=True`` (dyngrad only) prints each step of the backward pass as it runs, see
+        :func:`dyngrad.explain`; ``explain="zh"`` prints it in Chinese."""
+        if explain:
+            from ._explain import explain as explain_backward
+
+            explain_backward(
+                self, gradient, lang=explain if isinstance(explain, str) else "en",
+                retain_graph=retain_graph, create_graph=create_graph, inputs=inputs, _depth=2,
+            )  # fmt: skip
+            return
         from .autograd import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
@@ -400,10 +542,21 @@ class Tensor:
 _new_tensor = object.__new__
 
 
+def _history_name(t: Tensor) -> str:
+    return "leaf" if t._grad_fn is None else t._grad_fn.name()
+
+
 def _rebuild(data: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(data, False, None, 0)
     t._rg = requires_grad
     return t
+
+
+def _wrap_size_dim(dim: int, ndim: int) -> int:
+    """``_wrap_dim`` for size()/stride(), which a 0-d tensor has no dimension for."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
 
 
 def _wrap_dim(dim: int, ndim: int) -> int:
@@ -414,6 +567,10 @@ def _wrap_dim(dim: int, ndim: int) -> int:
             f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
         )
     return dim + n if dim < 0 else dim
+
+
+def _bracketed(shape: tuple[int, ...]) -> str:
+    return "[" + ", ".join(map(str, shape)) + "]"
 
 
 def _dtype_name(t: Tensor) -> str:
@@ -428,4 +585,3 @@ def _dtype_name(t: Tensor) -> str:
         "uint8": "unsigned char",
         "bool": "bool",
     }[t.dtype.name]
-

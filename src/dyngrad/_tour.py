@@ -10,7 +10,9 @@ Python REPL shows it: `>>> ` before the input, the repr of an expression's value
 from __future__ import annotations
 
 import ast
+import os
 import sys
+import tempfile
 import textwrap
 from types import ModuleType
 from typing import NamedTuple, TextIO
@@ -20,6 +22,8 @@ class Step(NamedTuple):
     code: str  # one or more REPL inputs, run in order
     en: str
     zh: str
+    graph: str = ""  # a variable whose graph is drawn after the step (text tree and SVG)
+    constants: bool = False  # draw the inputs that get no gradient too
 
 
 class Section(NamedTuple):
@@ -68,11 +72,13 @@ SECTIONS: tuple[Section, ...] = (
                 "DotBackward0 leads back to x's AccumulateGrad.",
                 "前向传播时计算图已经建好：y 的 grad_fn 是 MulBackward0，"
                 "它经过 DotBackward0 连回 x 的 AccumulateGrad。",
+                graph="y",
             ),
             Step(
                 "y.backward()\nx.grad, y",
                 "backward() walked the graph from y back to the leaf x and stored dy/dx in x.grad.",
                 "backward() 沿计算图从 y 反向传播到叶子 x，把 dy/dx 存入 x.grad。",
+                graph="y",
             ),
             Step(
                 "x.grad == 4 * x",
@@ -84,6 +90,7 @@ SECTIONS: tuple[Section, ...] = (
                 "Gradients accumulate, so x.grad is zeroed before a new one; the new y "
                 "records SumBackward0.",
                 "梯度默认会累计，求新的梯度前先用 zero_() 手动清零；新的 y 记录的是 SumBackward0。",
+                graph="y",
             ),
             Step(
                 "y.backward()\nx.grad",
@@ -107,6 +114,7 @@ SECTIONS: tuple[Section, ...] = (
                 "y is a vector now; its derivative would be a Jacobian matrix, so it is "
                 "usually summed to a scalar first.",
                 "现在 y 是向量，它对 x 的导数是矩阵；深度学习里一般先求和成标量再求导。",
+                graph="y",
             ),
             Step(
                 "y.sum().backward()\nx.grad",
@@ -135,6 +143,8 @@ SECTIONS: tuple[Section, ...] = (
                 "detach() gives the same values cut off from the graph: u is a constant, so "
                 "z's only path back leads to x.",
                 "detach() 得到数值相同、但不在计算图里的 u，被当作常数；z 只有一条路连回 x。",
+                graph="z",
+                constants=True,
             ),
             Step(
                 "z.sum().backward()\nx.grad == u",
@@ -169,6 +179,7 @@ SECTIONS: tuple[Section, ...] = (
                 "branch actually taken.",
                 "计算图在 f 执行时逐步构建（隐式构造）：每循环一次添加一个 MulBackward0，"
                 "只记录实际走过的分支。",
+                graph="d",
             ),
             Step(
                 "d.backward()\na.grad, a.grad == d / a",
@@ -181,6 +192,7 @@ SECTIONS: tuple[Section, ...] = (
                 "A negative a loops a different number of times and takes the else branch: "
                 "a new graph, and its own gradient.",
                 "负的 a 循环次数不同，还走了 else 分支：每次调用都构建新的计算图，梯度随之不同。",
+                graph="d",
             ),
         ),
     ),
@@ -215,8 +227,50 @@ def _run(node: ast.stmt, namespace: dict[str, object]) -> object:
     return None
 
 
-def run_tour(lang: str = "en", module: ModuleType | None = None, out: TextIO | None = None) -> None:
-    """Replay every step with `torch` bound to `module` (dyngrad unless given) and print it."""
+def default_graphs_dir() -> str:
+    """Where `python -m dyngrad tour` writes its SVG pictures unless told otherwise."""
+    return os.path.join(tempfile.gettempdir(), "dyngrad-tour-graphs")
+
+
+def _show_graph(
+    step: Step, namespace: dict[str, object], where: str, graphs_dir: str, out: TextIO
+) -> None:
+    """The graph of `name` as an indented text tree, and its SVG written to `graphs_dir`."""
+    from dyngrad import viz
+    from dyngrad.viz import GraphvizNotFoundError
+
+    value = namespace[step.graph]
+    params = {k: v for k, v in namespace.items() if isinstance(v, viz.Tensor)}
+    picture = viz.graph(
+        value,  # type: ignore[arg-type]
+        params=params,
+        show_grads=True,
+        show_constants=step.constants,
+    )
+    for line in picture.to_text(width=78).splitlines():
+        print(("  " + line).rstrip(), file=out)
+    path = os.path.join(graphs_dir, f"{where}-{step.graph}.svg")
+    try:
+        os.makedirs(graphs_dir, exist_ok=True)
+        picture.render(path)
+        print(f"  svg: {path}", file=out)
+    except GraphvizNotFoundError:
+        print(
+            "  svg: not written (install Graphviz for pictures: apt-get install graphviz)", file=out
+        )
+
+
+def run_tour(
+    lang: str = "en",
+    module: ModuleType | None = None,
+    out: TextIO | None = None,
+    graphs_dir: str | None = None,
+) -> None:
+    """Replay every step with `torch` bound to `module` (dyngrad unless given) and print it.
+
+    With `graphs_dir` (dyngrad only), the steps that build a graph also print it as a text
+    tree and write it as an SVG file into that folder (the tree lines are the same in both
+    languages)."""
     if module is None:
         import dyngrad
 
@@ -225,9 +279,9 @@ def run_tour(lang: str = "en", module: ModuleType | None = None, out: TextIO | N
         out = sys.stdout
     namespace: dict[str, object] = {"torch": module}
     print(TITLE[lang], file=out)
-    for section in SECTIONS:
+    for s, section in enumerate(SECTIONS, 1):
         print(f"\n== {getattr(section, lang)} ==", file=out)
-        for step in section.steps:
+        for k, step in enumerate(section.steps, 1):
             print(file=out)
             for source, node in _inputs(step.code):
                 print(_prompt(source), file=out)
@@ -235,3 +289,5 @@ def run_tour(lang: str = "en", module: ModuleType | None = None, out: TextIO | N
                 if value is not None:
                     print(repr(value), file=out)
             print(f"# {getattr(step, lang)}", file=out)
+            if step.graph and graphs_dir is not None:
+                _show_graph(step, namespace, f"{s}-{k}", graphs_dir, out)

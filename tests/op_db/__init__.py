@@ -62,7 +62,7 @@ class OpInfo:
         return self.name
 
 
-FAMILIES = ("foundation", "elementwise", "reduction", "linalg", "shape", "indexing")
+FAMILIES = ("foundation", "elementwise", "reduction", "linalg", "shape", "indexing", "nn_activation", "nn_loss", "nn_indexing")
 
 
 def all_ops() -> list[OpInfo]:

@@ -1,4 +1,4 @@
-"""Op table entries for the foundation ops (arithmetic, first unary ops, products, sum/mean/norm)."""
+"""Op table entries for the foundation ops (arithmetic, first unary ops; reductions are in reduction.py, products in linalg.py)."""
 
 from __future__ import annotations
 
@@ -11,33 +11,6 @@ from . import (
     positive,
     unary_samples,
 )
-
-
-def _reduction_samples(rng, dtype):  # type: ignore[no-untyped-def]
-    return [
-        Sample((arr(rng, (), dtype),), name="0-d"),
-        Sample((arr(rng, (5,), dtype),), name="1-d"),
-        Sample((arr(rng, (3, 4), dtype),), {"dim": 1}, name="dim"),
-        Sample((arr(rng, (3, 4), dtype),), {"dim": -1, "keepdim": True}, name="keepdim"),
-        Sample((arr(rng, (2, 3, 4), dtype),), {"dim": (0, 2)}, name="tuple-dim"),
-        Sample((arr(rng, (0, 3), dtype),), name="empty"),
-    ]
-
-
-def _norm_samples(rng, dtype):  # type: ignore[no-untyped-def]
-    return [
-        Sample((away_from_zero(rng, (5,), dtype),), name="1-d"),
-        Sample((away_from_zero(rng, (3, 4), dtype),), {"dim": 1}, name="dim"),
-        Sample((away_from_zero(rng, (3, 4), dtype),), {"dim": 0, "keepdim": True}, name="keepdim"),
-        Sample((away_from_zero(rng, (), dtype),), name="0-d"),
-    ]
-
-
-def _matmul_samples(rng, dtype):  # type: ignore[no-untyped-def]
-    shapes = [((3,), (3,)), ((2, 3), (3,)), ((3,), (3, 2)), ((2, 3), (3, 4)),
-              ((5, 2, 3), (5, 3, 4)), ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)),
-              ((5, 2, 3), (3,)), ((3,), (5, 3, 4)), ((1, 5, 2, 3), (7, 1, 3, 4))]  # fmt: skip
-    return [Sample((arr(rng, a, dtype), arr(rng, b, dtype)), name=f"{a}@{b}") for a, b in shapes]
 
 
 def _where_samples(rng, dtype):  # type: ignore[no-untyped-def]
@@ -57,10 +30,6 @@ def _clamp_samples(rng, dtype):  # type: ignore[no-untyped-def]
         Sample((x, arr(rng, (5,), dtype, -1.0, -0.2), arr(rng, (4, 1), dtype, 0.2, 1.0)),
                name="tensor-bounds"),  # fmt: skip
     ]
-
-
-def _distinct_pair(rng, shape_a, shape_b, dtype):  # type: ignore[no-untyped-def]
-    return (arr(rng, shape_a, dtype), arr(rng, shape_b, dtype))
 
 
 OPS = [
@@ -93,17 +62,6 @@ OPS = [
     OpInfo("clamp", lambda m, *a, **k: m.clamp(*a, **k), _clamp_samples,
            ("ClampBackward0", "ClampBackward1")),  # fmt: skip
     OpInfo("where", lambda m, c, a, b: m.where(c, a, b), _where_samples, ("WhereBackward0",)),
-    OpInfo("sum", lambda m, a, **k: m.sum(a, **k), _reduction_samples,
-           ("SumBackward0", "SumBackward1")),  # fmt: skip
-    OpInfo("mean", lambda m, a, **k: a.mean(**k), _reduction_samples,
-           ("MeanBackward0", "MeanBackward1")),  # fmt: skip
-    OpInfo("norm", lambda m, a, **k: a.norm(**k), _norm_samples, ("LinalgVectorNormBackward0",)),
-    OpInfo("dot", lambda m, a, b: m.dot(a, b),
-           lambda rng, dt: [Sample(_distinct_pair(rng, (4,), (4,), dt)),
-                            Sample(_distinct_pair(rng, (0,), (0,), dt), name="empty")],
-           ("DotBackward0",)),  # fmt: skip
-    OpInfo("matmul", lambda m, a, b: a @ b, _matmul_samples,
-           ("MvBackward0", "MmBackward0", "BmmBackward0", "UnsafeViewBackward0")),  # fmt: skip
 ]
 
 OPS += [

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import grad_mode
+from . import functional, grad_mode
 from .anomaly_mode import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -26,6 +26,7 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .graph import Node
+from .graph_summary import graph_summary
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -66,18 +67,21 @@ def _make_grads(outputs: tuple[Tensor, ...], grads: tuple[Any, ...]) -> list[Ten
     """Check or create the gradient for each output (ones for scalars, as torch does)."""
     from .._tensor import Tensor
 
-    if len(grads) != len(outputs):
+    if len(grads) < len(outputs):  # torch ignores extra gradients
         raise RuntimeError(
-            f"got {len(grads)} tensors and {len(outputs)} gradients"
+            f"got {len(outputs)} tensors and {len(grads)} gradients"
             if grads
             else "grad can be implicitly created only for scalar outputs"
         )
+    grads = grads[: len(outputs)]
     result = []
     for i, (out, g) in enumerate(zip(outputs, grads)):
         if g is None:
-            if out._data.size != 1:
+            # Note: as torch, only outputs that require grad are checked here; the engine
+            # reports the others ("element 0 of tensors does not require grad ...").
+            if out._rg and out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if out._data.dtype.kind != "f":
+            if out._rg and out._data.dtype.kind != "f":
                 raise RuntimeError(
                     "grad can be implicitly created only for real scalar outputs but got "
                     f"{out.dtype}"
@@ -158,7 +162,7 @@ def grad(
                 result[i] = Tensor._make(np.zeros_like(ins[i]._data), False, None, 0)
             elif not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used in the "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
     return tuple(result)

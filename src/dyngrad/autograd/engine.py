@@ -12,6 +12,8 @@ and dtype here, in one place, before it is added into the next node's buffer.
 from __future__ import annotations
 
 import heapq
+import threading
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -26,12 +28,22 @@ from .graph import AccumulateGrad, Node, grad_accumulator
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
-__all__ = ["run_backward", "tracers"]
+__all__ = ["run_backward", "tracers", "last_backward"]
 
 # Observers of a backward pass (learner tools such as dyngrad.explain): each is called as
 # ``trace(node, grads_in, grads_out)`` after a node ran (grads_out is None for a leaf's
 # AccumulateGrad, called before the gradient is added into .grad). Empty in normal use.
 tracers: list[Any] = []
+
+
+class _LastBackward(threading.local):
+    """Weak references to the root nodes of this thread's last ``backward()``, so that
+    ``dyngrad.why_no_grad`` can tell whether a leaf was reachable from it."""
+
+    roots: tuple[weakref.ref[Node], ...] = ()
+
+
+last_backward = _LastBackward()
 
 
 def _root_edge(t: Tensor, index: int) -> tuple[Node, int]:
@@ -194,6 +206,8 @@ def run_backward(
         buf[nr] = _accumulate_into_buffer(buf[nr], g)
 
     deps = _count_dependencies(roots)
+    if accumulate:
+        last_backward.roots = tuple(weakref.ref(n) for n in roots)
 
     # What to capture (autograd.grad) or which leaves may accumulate (backward(inputs=...)).
     captures: dict[Node, list[tuple[int, int]]] = {}

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .sites import Site, both_places, user_site
+
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
@@ -40,10 +42,22 @@ FREED_MESSAGE = (
 class VersionCounter:
     """Counts in-place changes of one storage; shared by a tensor and its views."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "sites")
 
     def __init__(self) -> None:
         self.value = 0
+        # (version after the change, user site) of the latest in-place changes, for errors
+        self.sites: list[tuple[int, Site | None]] | None = None
+
+    def record_site(self) -> None:
+        """Remember where the change to the current version was made (the in-place path only;
+        the last few changes are kept)."""
+        sites = self.sites
+        if sites is None:
+            sites = self.sites = []
+        elif len(sites) >= 4:
+            del sites[0]
+        sites.append((self.value, user_site(2)))
 
 
 def version_counter(t: Tensor) -> VersionCounter:
@@ -113,9 +127,21 @@ class Node:
         "_out_saved",
         "_released",
         "_hooks",
+        "_site",  # where the forward ran (user code), taken when the node saves values
         "__weakref__",
         "__dict__",
     )
+
+    # the slots' types (declared here for type checkers; __slots__ holds them)
+    next_functions: tuple[tuple[Any, int], ...]
+    _seq: int
+    _in_meta: tuple[Any, ...]
+    _saved: tuple[Any, ...]
+    _saved_versions: tuple[Any, ...] | None
+    _out_saved: Any
+    _released: bool
+    _hooks: Any
+    _site: Any
 
     # number of outputs; multi-output nodes override
     n_outputs = 1
@@ -166,7 +192,7 @@ class Node:
             if version is not None:
                 vc = t._vc
                 if (vc.value if vc is not None else 0) != version:
-                    raise _modified_error(t, version)
+                    raise _modified_error(t, version, self)
         return saved
 
     @property
@@ -181,7 +207,7 @@ class Node:
             return saved.unpack(saved.packed)  # type: ignore[no-any-return]
         data, vc, version, output_nr = saved
         if vc.value != version:
-            raise _modified_output_error(data, self, output_nr, vc.value, version)
+            raise _modified_output_error(data, self, output_nr, vc.value, version, vc)
         return Tensor._make(data, True, self, output_nr)
 
     def _release(self) -> None:
@@ -292,10 +318,10 @@ def save_inputs(node: Node, values: tuple[Any, ...]) -> None:
     node._saved_versions = tuple(versions)
 
 
-_NOT_A_TENSOR = object()
+_NOT_A_TENSOR: Any = object()
 
 
-def _modified_error(t: Tensor, version: int) -> RuntimeError:
+def _modified_error(t: Tensor, version: int, node: Node | None = None) -> RuntimeError:
     where = ""
     if t._grad_fn is not None:
         where = f", which is output {t._output_nr} of {_short_name(t._grad_fn)},"
@@ -305,11 +331,17 @@ def _modified_error(t: Tensor, version: int) -> RuntimeError:
         f"{t._vc.value}; expected version {version} instead. Hint: enable anomaly detection "
         "to find the operation that failed to compute its gradient, with "
         "torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        + both_places(node, t._vc, version)
     )
 
 
 def _modified_output_error(
-    data: np.ndarray, node: Node, output_nr: int, now: int, version: int
+    data: np.ndarray,
+    node: Node,
+    output_nr: int,
+    now: int,
+    version: int,
+    vc: VersionCounter | None = None,
 ) -> RuntimeError:
     from .._dtype import from_numpy_dtype
 
@@ -319,6 +351,7 @@ def _modified_output_error(
         f"is output {output_nr} of {_short_name(node)}, is at version {now}; expected "
         f"version {version} instead. Hint: enable anomaly detection to find the operation "
         "that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
+        + both_places(node, vc, version)
     )
 
 

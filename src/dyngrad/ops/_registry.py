@@ -21,6 +21,7 @@ history onto the new node, bump the version counter.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -40,6 +41,8 @@ from ..autograd.graph import (
     save_output,
     version_counter,
 )
+from ..autograd.graph_summary import check_accumulation
+from ..autograd.sites import user_site
 
 __all__ = ["OpNode", "register", "make_inplace", "FUNCTIONS", "SAME", "FLOAT", "COMPARE", "OWN"]
 
@@ -57,6 +60,15 @@ _NUMBER_TYPES = (int, float, bool)
 _SCALAR_CATEGORY = {bool: _dtype.BOOL, int: _dtype.INT, float: _dtype.FLOAT}
 _CATEGORY_OF = {d.np: d.category for d in _dtype.ALL}
 _BOOL = np.dtype(np.bool_)
+# Note: per dtype (keyed by its one-letter code: cheap to hash), the Python ints used as
+# they are, and the largest float magnitude.
+_SCALAR_RANGE: dict[str, tuple[int, int, float]] = {
+    **{np.dtype(t).char: (int(np.iinfo(t).min), int(np.iinfo(t).max), math.inf)
+       for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)},
+    np.dtype(np.float16).char: (-65504, 65504, 65504.0),
+    np.dtype(np.float32).char: (-(2**63), 2**64 - 1, float(np.finfo(np.float32).max)),
+    np.dtype(np.float64).char: (-(2**63), 2**64 - 1, math.inf),
+}  # fmt: skip
 
 
 class _Scratch:
@@ -134,6 +146,10 @@ class OpNode(Node):
                 for i, a in enumerate(arrays):
                     if a.__class__ is _ndarray and a.dtype != target:
                         arrays[i] = a.astype(target)
+            if scalar_cat >= 0:
+                bounds = _SCALAR_RANGE.get(target.char)
+                if bounds is not None:
+                    _fit_scalars(arrays, bounds, target)
             if promote is FLOAT and target.kind != "f":
                 target = _dtype.get_default_dtype().np
                 for i, a in enumerate(arrays):
@@ -143,6 +159,7 @@ class OpNode(Node):
                 target = _BOOL
                 record = False
 
+        wanted = record
         record = record and _state.grad_enabled and cls.differentiable
         node = cls.__new__(cls) if record else _SCRATCH
         try:
@@ -164,6 +181,8 @@ class OpNode(Node):
             result = Tensor._make(out, False, None, 0)
             if cls.view:
                 result._vc = version_counter(inputs[0])
+            if wanted and not _state.grad_enabled:
+                _made_without_grad(result, cls)
             return result
         _record(node, inputs)  # type: ignore[arg-type]
         result = Tensor._make(out, True, node, 0)  # type: ignore[arg-type]
@@ -171,9 +190,37 @@ class OpNode(Node):
             result._vc = version_counter(inputs[0])
         if cls.save:
             save_inputs(node, tuple(inputs[i] for i in cls.save))  # type: ignore[arg-type]
+            node._site = user_site(2)  # type: ignore[union-attr]
         if cls.save_output:
             save_output(node, result)  # type: ignore[arg-type]
+            node._site = user_site(2)  # type: ignore[union-attr]
         return result
+
+
+def _made_without_grad(result: Tensor, cls: type[OpNode]) -> None:
+    """Tag a result computed from inputs that require grad while grad mode was off, so that
+    ``dyngrad.why_no_grad`` can say so (this branch runs only under no_grad)."""
+    result._extras().origin = ("no_grad", cls.__name__)
+
+
+def _fit_scalars(arrays: list[Any], bounds: tuple[int, int, float], target: np.dtype) -> None:
+    """Python-number operands as torch uses them in ``target`` arithmetic, where NumPy 2
+    would raise OverflowError or warn: integers wrap around (two's complement, so
+    ``uint8 + 300`` adds 44), numbers beyond a float dtype's range become ±inf. Integers
+    outside [-2⁶³, 2⁶⁴) raise torch's OverflowError."""
+    lo, hi, largest = bounds
+    for i, a in enumerate(arrays):
+        kind = a.__class__
+        if kind is float:
+            if abs(a) > largest:
+                arrays[i] = math.copysign(math.inf, a)
+        elif kind is int and not lo <= a <= hi:
+            if not -(2**63) <= a < 2**64:
+                raise OverflowError("int too big to convert")
+            if target.kind == "f":
+                arrays[i] = math.copysign(math.inf, a)
+            else:
+                arrays[i] = (a - lo) % (hi - lo + 1) + lo
 
 
 def promote_with(t: Tensor, *scalars: Any) -> Tensor:
@@ -233,6 +280,7 @@ def _wrap_many(
     )
     if cls.save:
         save_inputs(node, tuple(inputs[i] for i in cls.save))
+        node._site = user_site(3)
     _share_version(cls, results, inputs)
     return results
 
@@ -332,11 +380,14 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
     data[...] = result._data
     self._bump_version()
     if node is not None:
+        had_graph = self._grad_fn is not None
         self._grad_fn = node
         self._output_nr = result._output_nr
         self._rg = True
         if node._out_saved is not None:
             save_output(node, self, result._output_nr)
+        if had_graph and data.ndim == 0:
+            check_accumulation(node)  # the `running_loss += loss` leak (graph_summary.py)
     return self
 
 

@@ -7,19 +7,27 @@ not here: a backward may return a gradient of the broadcast shape.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
+from .. import _dtype
 from .._tensor import Tensor
-from ._registry import COMPARE, FLOAT, OWN, OpNode, promote_with, register
+from ._registry import FLOAT, OWN, OpNode, promote_with, register
+from .elementwise_compare import bitwise_and, bitwise_or, eq, ge, gt, le, lt, ne
+from .elementwise_scalars import (
+    checked_scalar,
+    legacy_name,
+    not_implemented_for,
+    require_tensor,
+    zeros_like_grad,
+)
 
 __all__ = [
     "add", "sub", "rsub", "mul", "div", "true_divide", "neg", "reciprocal", "pow",
-    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "sign",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "sign", "sgn",
     "maximum", "minimum", "clamp", "clip", "where",
-    "eq", "ne", "lt", "le", "gt", "ge",
+    "eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or",
 ]  # fmt: skip
 
 
@@ -41,18 +49,48 @@ class AddBackward0(OpNode):
 @register(dunders=("__add__", "__radd__"), inplace=True)
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """Elementwise ``input + alpha * other``, broadcasting."""
+    if alpha.__class__ is not int or alpha != 1:
+        alpha = _checked_alpha(alpha, input, other)
     return AddBackward0.apply(input, other, alpha=alpha)
+
+
+def _checked_alpha(alpha: Any, input: Any, other: Any) -> Any:
+    """``alpha`` as torch accepts it for the result dtype of ``input`` and ``other``."""
+    dt = _dtype.result_type(input, other)
+    if isinstance(alpha, float) and dt.category != _dtype.FLOAT:
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
+    if dt.category == _dtype.BOOL:
+        return bool(alpha)
+    if isinstance(alpha, bool):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return checked_scalar(alpha, dt.np)
+
+
+def _is_bool(x: Any) -> bool:
+    return x.__class__ is bool or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
+
+
+def _check_bool_subtraction(input: Any, other: Any) -> None:
+    """torch refuses ``-`` with any bool operand (tensor or Python bool)."""
+    a, b = _is_bool(input), _is_bool(other)
+    if a and b:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if a or b:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
 
 
 class SubBackward0(OpNode):
     """z = a − α·b;  ā = z̄,  b̄ = −α·z̄."""
 
     def forward(self, a: Any, b: Any, alpha: Any = 1) -> Any:
-        if getattr(a, "dtype", None) == np.bool_ and getattr(b, "dtype", None) == np.bool_:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or `logical_xor()` operator instead."
-            )
         self.alpha = alpha
         return a - b if alpha == 1 else a - alpha * b
 
@@ -63,11 +101,25 @@ class SubBackward0(OpNode):
 @register(dunders=("__sub__",), inplace=True, aliases=("subtract",))
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """Elementwise ``input - alpha * other``, broadcasting."""
+    _check_bool_subtraction(input, other)
+    if alpha.__class__ is not int or alpha != 1:
+        alpha = _checked_alpha(alpha, input, other)
     return SubBackward0.apply(input, other, alpha=alpha)
 
 
+class RsubBackward0(OpNode):
+    """z = b − α·a with a tensor b (``torch.rsub(x, y)``);  ā = −α·z̄,  b̄ = z̄."""
+
+    def forward(self, a: Any, b: Any, alpha: Any = 1) -> Any:
+        self.alpha = alpha
+        return b - a if alpha == 1 else b - alpha * a
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        return (-g if self.alpha == 1 else g * -self.alpha), g
+
+
 class RsubBackward1(OpNode):
-    """z = b − α·a (``2 - x``);  ā = −α·z̄."""
+    """z = b − α·a with a number b (``2 - x``);  ā = −α·z̄."""
 
     def forward(self, a: Any, b: Any, alpha: Any = 1) -> Any:
         self.alpha = alpha
@@ -80,10 +132,14 @@ class RsubBackward1(OpNode):
 @register(method=False)
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """``other - alpha * input`` (what ``2 - x`` computes)."""
-    return RsubBackward1.apply(input, other, alpha=alpha)
+    _check_bool_subtraction(input, other)
+    if alpha.__class__ is not int or alpha != 1:
+        alpha = _checked_alpha(alpha, input, other)
+    node = RsubBackward0 if isinstance(other, Tensor) else RsubBackward1
+    return node.apply(input, other, alpha=alpha)
 
 
-Tensor.__rsub__ = lambda self, other: rsub(self, other)  # type: ignore[method-assign]
+Tensor.__rsub__ = lambda self, other: rsub(self, other)  # type: ignore[attr-defined]
 
 
 class MulBackward0(OpNode):
@@ -122,12 +178,23 @@ class DivBackward0(OpNode):
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
 
 
+_NO_ROUNDING_MODE: Any = "<no rounding_mode>"  # not passed at all (None selects DivBackward2)
+
+
 @register(dunders=("__truediv__",), inplace=True, aliases=("divide", "true_divide"))
-def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
-    """Elementwise true division (integers give the default float dtype)."""
-    if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) is not available yet")
-    return DivBackward0.apply(input, other)
+def div(input: Any, other: Any, *, rounding_mode: Any = _NO_ROUNDING_MODE) -> Tensor:
+    """Elementwise division: true division (integers give the default float dtype), or with
+    ``rounding_mode='trunc'``/``'floor'`` the quotient rounded toward zero / down, in the
+    promoted dtype (integers stay integers).
+
+    Note: as in torch, passing ``rounding_mode`` at all (even ``None``) selects the
+    ``DivBackward2`` node.
+    """
+    if rounding_mode is _NO_ROUNDING_MODE:
+        return DivBackward0.apply(input, other)
+    from .elementwise_division import divide_rounded
+
+    return divide_rounded(input, other, rounding_mode)
 
 
 true_divide = div
@@ -154,9 +221,6 @@ def neg(input: Tensor) -> Tensor:
     return NegBackward0.apply(input)
 
 
-Tensor.__pos__ = lambda self: self  # type: ignore[attr-defined]
-
-
 class ReciprocalBackward0(OpNode):
     """y = 1 / x;  x̄ = −ȳ · y²."""
 
@@ -179,85 +243,6 @@ def reciprocal(input: Tensor) -> Tensor:
 
 
 Tensor.__rtruediv__ = lambda self, other: reciprocal(self) * other  # type: ignore[attr-defined]
-
-
-class PowBackward0(OpNode):
-    """y = xᵖ (scalar p);  x̄ = ȳ · p · xᵖ⁻¹ (zero when p = 0)."""
-
-    save = (0,)
-    quiet = True
-
-    def forward(self, a: Any, p: Any) -> Any:
-        self.p = p
-        return a**p
-
-    def backward(self, g: Tensor) -> Tensor:
-        (x,) = self.saved_tensors
-        p = self.p
-        if p == 0:
-            return g * 0
-        return g * p * x ** (p - 1)
-
-
-class PowBackward1(OpNode):
-    """y = aᵇ (tensors);  ā = ȳ · b · aᵇ⁻¹,  b̄ = ȳ · y · ln a (zero where a = 0 and b ≥ 0)."""
-
-    save = (0, 1)
-    save_output = True
-    quiet = True
-
-    def forward(self, a: Any, b: Any) -> Any:
-        return a**b
-
-    def backward(self, g: Tensor) -> tuple[Any, ...]:
-        a, b = self.saved_tensors
-        need_a, need_b = self.needs_input_grad
-        ga = gb = None
-        if need_a:
-            ga = where(b == 0, 0.0, g * b * a ** (b - 1))
-        if need_b:
-            y = self.saved_output
-            gb = where((a == 0) & (b >= 0), 0.0, g * y * log(a))
-        return ga, gb
-
-
-class PowBackward2(OpNode):
-    """y = sᵇ (scalar base s);  b̄ = ȳ · y · ln s (zero where s = 0 and b ≥ 0)."""
-
-    save = (0,)
-    save_output = True
-    quiet = True
-
-    def forward(self, b: Any, base: Any) -> Any:
-        self.base = base
-        return np.power(base, b)
-
-    def backward(self, g: Tensor) -> Tensor:
-        y = self.saved_output
-        s = self.base
-        if s == 0:
-            (b,) = self.saved_tensors
-            return where(b >= 0, 0.0, g * y * float("-inf"))
-        return g * y * math.log(s)
-
-
-@register(dunders=("__pow__",), inplace=True)
-def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - torch's name
-    """Elementwise power; tensor or scalar base and exponent."""
-    if not isinstance(input, Tensor):
-        return PowBackward2.apply(promote_with(exponent, input), base=input)
-    if isinstance(exponent, Tensor):
-        return PowBackward1.apply(input, exponent)
-    return PowBackward0.apply(promote_with(input, exponent), p=exponent)
-
-
-def _rpow(self: Tensor, other: Any) -> Any:
-    if not isinstance(other, (int, float, bool, np.generic)):
-        return NotImplemented
-    return pow(other, self)
-
-
-Tensor.__rpow__ = _rpow  # type: ignore[attr-defined]
 
 
 # --- unary math ---------------------------------------------------------------------------
@@ -406,18 +391,18 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 class ReluBackward0(OpNode):
-    """y = max(x, 0);  x̄ = ȳ where y > 0, else 0."""
+    """y = max(x, 0);  x̄ = 0 where y ≤ 0, else ȳ (so nan passes ȳ, as in torch)."""
 
     save_output = True
 
     def forward(self, a: Any) -> Any:
         if a.dtype == np.bool_:
-            raise RuntimeError('"clamp_min_scalar_cpu" not implemented for \'Bool\'')
+            raise RuntimeError("Boolean inputs not supported for relu")
         return np.maximum(a, 0).astype(a.dtype, copy=False)
 
     def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output
-        return where(y > 0, g, 0.0)
+        return where(y <= 0, 0.0, g)
 
 
 @register(inplace=True)
@@ -430,10 +415,12 @@ class SignBackward0(OpNode):
     """y = sign x;  x̄ = 0."""
 
     def forward(self, a: Any) -> Any:
+        if a.dtype == np.bool_:
+            return a.copy()
         return np.sign(a)
 
     def backward(self, g: Tensor) -> Tensor:
-        return g * 0
+        return zeros_like_grad(g)
 
 
 @register(inplace=True)
@@ -442,12 +429,24 @@ def sign(input: Tensor) -> Tensor:
     return SignBackward0.apply(input)
 
 
+class SgnBackward0(SignBackward0):
+    """y = sgn x (the sign, for real tensors);  x̄ = 0."""
+
+
+@register(inplace=True)
+def sgn(input: Tensor) -> Tensor:
+    """Elementwise sign; for real tensors the same as :func:`sign` (``x / |x|`` for complex)."""
+    return SgnBackward0.apply(input)
+
+
 class AbsBackward0(OpNode):
     """y = |x|;  x̄ = ȳ · sign x."""
 
     save = (0,)
 
     def forward(self, a: Any) -> Any:
+        if a.dtype == np.bool_:
+            raise not_implemented_for("abs_cpu", a.dtype)
         return np.abs(a)
 
     def backward(self, g: Tensor) -> Tensor:
@@ -462,14 +461,6 @@ def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
 
 
 # --- maximum, minimum, clamp, where ---------------------------------------------------
-
-
-def _require_tensor(op: str, other: Any, name: str = "other", position: int = 2) -> None:
-    if not isinstance(other, Tensor):
-        raise TypeError(
-            f"{op}(): argument '{name}' (position {position}) must be Tensor, "
-            f"not {type(other).__name__}"
-        )
 
 
 class MaximumBackward0(OpNode):
@@ -489,7 +480,7 @@ class MaximumBackward0(OpNode):
 @register
 def maximum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise maximum of two tensors (gradient split evenly on ties)."""
-    _require_tensor("maximum", other)
+    require_tensor("maximum", other)
     return MaximumBackward0.apply(input, other)
 
 
@@ -510,7 +501,7 @@ class MinimumBackward0(OpNode):
 @register
 def minimum(input: Tensor, other: Tensor) -> Tensor:
     """Elementwise minimum of two tensors (gradient split evenly on ties)."""
-    _require_tensor("minimum", other)
+    require_tensor("minimum", other)
     return MinimumBackward0.apply(input, other)
 
 
@@ -538,6 +529,8 @@ class ClampBackward0(OpNode):
     save = (0, 1, 2)
 
     def forward(self, a: Any, lo: Any, hi: Any) -> Any:
+        if a.dtype == np.bool_:
+            raise not_implemented_for("clamp_cpu", a.dtype)
         out = a
         if lo is not None:
             out = np.maximum(out, lo)
@@ -571,9 +564,20 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     """Elementwise ``min(max(input, min), max)``; bounds are scalars or tensors."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
+    min_is_tensor, max_is_tensor = isinstance(min, Tensor), isinstance(max, Tensor)
+    if min_is_tensor or max_is_tensor:
+        if (min is not None and not min_is_tensor) or (max is not None and not max_is_tensor):
+            raise TypeError(
+                "clamp() received an invalid combination of arguments - expected one of: "
+                "(Tensor min = None, Tensor max = None) or (Number min = None, Number max = None)"
+            )
         return ClampBackward0.apply(input, min, max)
-    return ClampBackward1.apply(promote_with(input, min, max), lo=min, hi=max)
+    t = promote_with(input, min, max)
+    dt = t._data.dtype
+    if dt == np.bool_:
+        raise not_implemented_for("clamp_scalar_cpu", dt)
+    lo, hi = checked_scalar(min, dt), checked_scalar(max, dt)
+    return ClampBackward1.apply(t, lo=lo, hi=hi)
 
 
 clip = clamp
@@ -589,7 +593,7 @@ class WhereBackward0(OpNode):
         if getattr(c, "dtype", None) != np.bool_:
             raise RuntimeError(
                 "where expected condition to be a boolean tensor, but got a tensor with dtype "
-                + _legacy_name(np.asarray(c).dtype)
+                + legacy_name(np.asarray(c).dtype)
             )
         return np.where(c, a, b)
 
@@ -602,87 +606,29 @@ class WhereBackward0(OpNode):
 @register
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """Pick ``input`` where ``condition`` holds, else ``other``; one argument: nonzero indices."""
-    from .. import _dtype
-
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)  # type: ignore[attr-defined]
     dt = _dtype.result_type(input, other)
     if not isinstance(input, Tensor):
-        input = Tensor._make(np.asarray(input, dtype=dt.np), False, None, 0)
+        input = _where_scalar(input, dt.np)
     if not isinstance(other, Tensor):
-        other = Tensor._make(np.asarray(other, dtype=dt.np), False, None, 0)
+        other = _where_scalar(other, dt.np)
     out = WhereBackward0.apply(condition, input, other)
     if out._data.dtype != dt.np:
         out = out.to(dt)
     return out
 
 
-def _legacy_name(np_dtype: np.dtype) -> str:
-    from ._registry import _TYPE_NAMES
-
-    return _TYPE_NAMES[np_dtype.name]
-
-
-# --- comparisons ------------------------------------------------------------------------
-
-
-def _comparison(name: str, ufunc: Any, dunder: str, aliases: tuple[str, ...]) -> Any:
-    node = type(
-        f"{name.capitalize()}Backward0",
-        (OpNode,),
-        {
-            "promote": COMPARE,
-            "differentiable": False,
-            "forward": lambda self, a, b: ufunc(a, b),
-            "__doc__": f"z = a {dunder} b (bool); not differentiable.",
-        },
-    )
-
-    def compare(input: Any, other: Any) -> Tensor:
-        return node.apply(input, other)  # type: ignore[no-any-return]
-
-    compare.__name__ = compare.__qualname__ = name
-    compare.__doc__ = f"Elementwise ``input {dunder} other`` as a bool tensor."
-    register(compare, dunders=(f"__{name}__",), inplace=False, aliases=aliases)
-    return compare
+def _where_scalar(value: Any, np_dtype: np.dtype) -> Tensor:
+    """A Python-number branch of ``where`` as a 0-d tensor, range-checked as torch does
+    (except for float16, where torch lets it become ±inf)."""
+    checked_scalar(value, np.dtype(np.float64) if np_dtype == np.float16 else np_dtype)
+    if np_dtype.kind in "iu":
+        value = checked_scalar(value, np_dtype)
+    with np.errstate(over="ignore"):
+        return Tensor._make(np.asarray(value).astype(np_dtype), False, None, 0)
 
 
-eq = _comparison("eq", np.equal, "==", ())
-ne = _comparison("ne", np.not_equal, "!=", ("not_equal",))
-lt = _comparison("lt", np.less, "<", ("less",))
-le = _comparison("le", np.less_equal, "<=", ("less_equal",))
-gt = _comparison("gt", np.greater, ">", ("greater",))
-ge = _comparison("ge", np.greater_equal, ">=", ("greater_equal",))
-
-
-# --- logical ops used by the backward formulas ------------------------------------------
-
-
-class BitwiseAndBackward0(OpNode):
-    """z = a & b (bool or integer); not differentiable."""
-
-    differentiable = False
-
-    def forward(self, a: Any, b: Any) -> Any:
-        return a & b
-
-
-@register(dunders=("__and__", "__rand__"), inplace=True)
-def bitwise_and(input: Any, other: Any) -> Tensor:
-    """Elementwise AND of bool or integer tensors."""
-    return BitwiseAndBackward0.apply(input, other)
-
-
-class BitwiseOrBackward0(OpNode):
-    """z = a | b (bool or integer); not differentiable."""
-
-    differentiable = False
-
-    def forward(self, a: Any, b: Any) -> Any:
-        return a | b
-
-
-@register(dunders=("__or__", "__ror__"), inplace=True)
-def bitwise_or(input: Any, other: Any) -> Tensor:
-    """Elementwise OR of bool or integer tensors."""
-    return BitwiseOrBackward0.apply(input, other)
+# Note: pow lives in elementwise_pow (it needs where and log from here); re-exported so that
+# ``from dyngrad.ops.elementwise import pow`` keeps working.
+from .elementwise_pow import pow  # noqa: E402

@@ -1,8 +1,13 @@
-"""Indexing: ``x[idx]`` and ``x[idx] = v``, plus fill_/zero_.
+"""Indexing: ``x[idx]``, ``x[idx] = v``, index_put, fill_ and zero_.
 
-y = x[idx];  x̄ = zeros with ȳ added at idx (repeated indices accumulate).
-x[idx] = v is index_put on a copy written back in place:  x̄ = ȳ with zeros at idx,
-v̄ = ȳ[idx] (summed to v's shape by the engine).
+y = x[idx];  x̄ = zeros of x's shape with ȳ added at idx (repeated indices accumulate).
+x[idx] = v  (a copy of x with v written at idx, put back into x in place):
+x̄ = ȳ with zeros at idx,  v̄ = ȳ[idx] summed to v's shape.
+
+The index is read as torch reads it (:mod:`.indexing_key`): basic entries first (a view),
+then integer tensors, lists and masks. The node torch records names the last op it applied:
+``SelectBackward0``, ``SliceBackward0``, ``UnsqueezeBackward0``, ``AliasBackward0`` for a
+basic index (views, sharing the version counter) and ``IndexBackward0`` for an advanced one.
 """
 
 from __future__ import annotations
@@ -12,185 +17,403 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import OWN, OpNode, check_inplace, commit_inplace, register
+from ..autograd import grad_mode
+from ..autograd.graph import AccumulateGrad
+from ._registry import (
+    _TYPE_NAMES,
+    LEAF_INPLACE_MESSAGE,
+    OWN,
+    OpNode,
+    check_inplace,
+    commit_inplace,
+    register,
+)
+from .indexing_key import IndexKey, index_tensors_key, parse_index
 
-__all__ = ["index_put"]
-
-
-def _np_index(idx: Any) -> Any:
-    """A Python/tensor index as a NumPy index (tensors become arrays)."""
-    if isinstance(idx, tuple):
-        return tuple(_np_index(i) for i in idx)
-    if isinstance(idx, Tensor):
-        if idx._data.dtype.kind == "f":
-            raise IndexError(
-                "tensors used as indices must be long, int, byte or bool tensors"
-            )
-        return idx._data
-    if isinstance(idx, list):
-        arr = np.asarray([_np_index(i) for i in idx])
-        if arr.dtype.kind == "f":
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        return arr
-    return idx
-
-
-def _is_basic(idx: Any) -> bool:
-    parts = idx if isinstance(idx, tuple) else (idx,)
-    return all(p is None or p is Ellipsis or isinstance(p, (int, slice, np.integer)) for p in parts)
-
-
-def _node_for(idx: Any) -> type[OpNode]:
-    """The node torch would show last for this index."""
-    parts = idx if isinstance(idx, tuple) else (idx,)
-    if not _is_basic(idx):
-        return IndexBackward0
-    last: type[OpNode] = AliasBackward0
-    for p in parts:
-        if isinstance(p, (int, np.integer)):
-            last = SelectBackward0
-        elif isinstance(p, slice) and p != slice(None):
-            last = SliceBackward0
-        elif p is None:
-            last = UnsqueezeBackward1
-    return last
+__all__ = ["index_put", "take_key", "put_key"]
 
 
 class _GetItem(OpNode):
-    """y = x[idx];  x̄ = ȳ scattered (added) into zeros of x's shape at idx."""
+    """y = x[key];  x̄ = ȳ put into zeros of x's shape at key."""
 
     promote = OWN
+    view = True
+    accumulate = False  # basic keys hit every element at most once
 
-    def forward(self, a: np.ndarray, idx: Any) -> Any:
-        self.shape, self.idx = a.shape, idx
-        try:
-            return a[idx]
-        except IndexError as exc:
-            raise _index_error(exc, a.shape, idx) from None
+    def forward(self, a: np.ndarray, key: IndexKey) -> Any:
+        self.shape, self.key = a.shape, key
+        return key.take(a)
 
     def backward(self, g: Tensor) -> Tensor:
-        return IndexPutBackward0.apply(_zeros(self.shape, g), g, idx=self.idx, accumulate=True)
+        zeros = Tensor._make(np.zeros(self.shape, g._data.dtype), False, None, 0)
+        return IndexPutBackward0.apply(zeros, g, key=self.key, accumulate=self.accumulate)
 
 
 class SelectBackward0(_GetItem):
-    view = True
+    """x[i]: y = x with dim d fixed at i;  x̄ = zeros with ȳ at i."""
 
 
 class SliceBackward0(_GetItem):
-    view = True
+    """x[a:b:s]: y = every s-th element of dim d in [a, b);  x̄ = zeros with ȳ there."""
 
 
-class UnsqueezeBackward1(_GetItem):
-    view = True
+class _UnsqueezeView(_GetItem):
+    """x[None]: y = x with a new dim of size 1;  x̄ = ȳ without it."""
+
+
+_UnsqueezeView.__name__ = _UnsqueezeView.__qualname__ = "UnsqueezeBackward0"
 
 
 class AliasBackward0(_GetItem):
-    view = True
+    """x[...]: y = x (a new tensor viewing the same memory);  x̄ = ȳ."""
 
 
 class IndexBackward0(_GetItem):
-    pass
+    """x[tensor]: y = a copy of the indexed elements;  x̄ = zeros with ȳ added at the indices
+    (repeated indices accumulate)."""
+
+    view = False
+    accumulate = True
 
 
-def _zeros(shape: tuple[int, ...], like: Tensor) -> Tensor:
-    return Tensor._make(np.zeros(shape, like._data.dtype), False, None, 0)
+_GETITEM_NODES: dict[str, type[_GetItem]] = {
+    "select": SelectBackward0,
+    "slice": SliceBackward0,
+    "unsqueeze": _UnsqueezeView,
+    "alias": AliasBackward0,
+    "index": IndexBackward0,
+}
 
 
-def _index_error(exc: IndexError, shape: tuple[int, ...], idx: Any) -> IndexError:
-    msg = str(exc)
-    if "out of bounds" in msg:
-        parts = idx if isinstance(idx, tuple) else (idx,)
-        dim = 0
-        for p in parts:
-            if isinstance(p, (int, np.integer)):
-                size = shape[dim] if dim < len(shape) else 0
-                if not -size <= p < size:
-                    return IndexError(
-                        f"index {p} is out of bounds for dimension {dim} with size {size}"
-                    )
-            if p is not None:
-                dim += 1
-    if "too many indices" in msg:
-        return IndexError(f"too many indices for tensor of dimension {len(shape)}")
-    return IndexError(msg)
+def take_key(t: Tensor, key: IndexKey) -> Tensor:
+    """``t[key]`` for an already parsed key (the backward formulas use this)."""
+    return _GETITEM_NODES[key.kind].apply(t, key=key)
 
 
 def getitem(self: Tensor, idx: Any) -> Tensor:
     """``self[idx]``: basic indexing gives a view, advanced indexing a copy."""
-    np_idx = _np_index(idx)
-    return _node_for(np_idx).apply(self, idx=np_idx)
+    return take_key(self, parse_index(idx, self._data.shape))
 
 
-Tensor.__getitem__ = getitem  # type: ignore[attr-defined]
+setattr(Tensor, "__getitem__", getitem)  # noqa: B010 - bound late, like every op
+
+
+# --- writing at an index ----------------------------------------------------------------
+
+
+def _strip_leading_ones(shape: tuple[int, ...]) -> tuple[int, ...]:
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return shape[k:]
+
+
+def _fmt(shape: Any) -> str:
+    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+
+
+def _legacy(np_dtype: np.dtype) -> str:
+    return f"torch.{_TYPE_NAMES[np_dtype.name]}Tensor"
+
+
+def _check_value_shape(
+    value_shape: tuple[int, ...], target: tuple[int, ...], advanced: bool, np_dtype: np.dtype
+) -> None:
+    """torch's errors when the value (leading 1s dropped) does not broadcast to the target:
+    index_put words it as a shape mismatch, a copy into a slice as a failed expand."""
+    v = _strip_leading_ones(value_shape)
+    fits = len(v) <= len(target) and all(
+        a == b or a == 1 for a, b in zip(reversed(v), reversed(target))
+    )
+    if fits:
+        return
+    if advanced:
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {_fmt(v)} cannot be broadcast to indexing "
+            f"result of shape {_fmt(target)}"
+        )
+    if len(v) > len(target):
+        raise RuntimeError(
+            f"expand({_legacy(np_dtype)}{{{_fmt(v)}}}, size={_fmt(target)}): the number of sizes "
+            f"provided ({len(target)}) must be greater or equal to the number of dimensions in "
+            f"the tensor ({len(v)})"
+        )
+    for k in range(1, len(v) + 1):
+        if v[-k] != target[-k] and v[-k] != 1:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({target[-k]}) must match the existing size "
+                f"({v[-k]}) at non-singleton dimension {len(target) - k}.  Target sizes: "
+                f"{_fmt(target)}.  Tensor sizes: {_fmt(v)}"
+            )
+
+
+_C_INT_NAMES = {
+    "int64": "int64_t",
+    "int32": "int",
+    "int16": "int16_t",
+    "int8": "int8_t",
+    "uint8": "uint8_t",
+}
+
+
+def value_array(value: Any, np_dtype: np.dtype) -> np.ndarray:
+    """A tensor or Python scalar as an array of ``np_dtype`` with leading 1-dims dropped
+    (torch casts like C: floats truncate toward zero)."""
+    if isinstance(value, Tensor):
+        arr = value._data
+    else:
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, float) and np_dtype.kind in "iu" and not np.isfinite(value):
+            raise RuntimeError(
+                f"value cannot be converted to type {_C_INT_NAMES[np_dtype.name]} without overflow"
+            )
+        if isinstance(value, int) and not -(2**63) <= value < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        arr = np.asarray(value)
+    if arr.dtype != np_dtype:
+        with np.errstate(all="ignore"):
+            arr = arr.astype(np_dtype)
+    stripped = _strip_leading_ones(arr.shape)
+    return arr.reshape(stripped) if stripped != arr.shape else arr
+
+
+def _sum_to_value_shape(g: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """Reduce ``g`` (the value's broadcast gradient) to the value's own shape, including any
+    leading 1-dims the value had beyond the target's rank."""
+    core = _strip_leading_ones(shape)
+    if tuple(g.shape) != core:
+        g = g.sum_to_size(core)  # type: ignore[attr-defined]
+    return g.reshape(shape) if core != shape else g  # type: ignore[attr-defined]
 
 
 class IndexPutBackward0(OpNode):
-    """y = x with v written (or added, when accumulating) at idx;
-    x̄ = ȳ (zeroed at idx unless accumulating),  v̄ = ȳ[idx]."""
+    """y = x with v written (or, accumulating, added) at key;
+    x̄ = ȳ (accumulating) or ȳ with zeros at key,  v̄ = ȳ[key] summed to v's shape."""
 
-    def forward(self, a: np.ndarray, v: Any, idx: Any, accumulate: bool) -> Any:
-        self.idx, self.accumulate = idx, accumulate
+    promote = OWN
+
+    def forward(self, a: np.ndarray, v: Any, key: IndexKey, accumulate: bool) -> Any:
+        self.key, self.accumulate, self.v_shape = key, accumulate, np.shape(v)
         out = a.copy()
-        if accumulate:
-            np.add.at(out, idx, v)
-        else:
-            try:
-                out[idx] = v
-            except ValueError as exc:
-                raise RuntimeError(str(exc)) from None
+        key.put(out, value_array(v, a.dtype), accumulate)
         return out
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_x, need_v = self.needs_input_grad
         gx = gv = None
         if need_x:
-            gx = g if self.accumulate else IndexPutBackward0.apply(g, 0.0, idx=self.idx, accumulate=False)
+            gx = (
+                g
+                if self.accumulate
+                else IndexPutBackward0.apply(g, 0, key=self.key, accumulate=False)
+            )
         if need_v:
-            gv = g[self.idx]
+            gv = _sum_to_value_shape(take_key(g, self.key), self.v_shape)
         return gx, gv
 
 
-@register(method=False)
-def index_put(input: Tensor, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
-    """A copy of ``input`` with ``values`` put (or added) at ``indices``."""
-    np_idx = _np_index(tuple(indices) if isinstance(indices, list) else indices)
-    return IndexPutBackward0.apply(input, values, idx=np_idx, accumulate=accumulate)
+class CopySlices(IndexPutBackward0):
+    """x[idx] = v through a view of x (basic index): the same gradients as index_put."""
+
+
+def put_key(t: Tensor, value: Any, key: IndexKey, accumulate: bool = False) -> Tensor:
+    """A copy of ``t`` with ``value`` written (or added) at an already parsed key."""
+    return IndexPutBackward0.apply(t, value, key=key, accumulate=accumulate)
+
+
+@register(inplace=True)
+def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``values`` put (or added) at ``indices`` (a tuple of index
+    tensors, one per leading dim)."""
+    if not isinstance(values, Tensor):
+        raise TypeError(
+            f"index_put(): argument 'values' (position 3) must be Tensor, not {type(values).__name__}"
+        )
+    for k, t in enumerate(indices if isinstance(indices, (tuple, list)) else ()):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {k} in argument 1, but got {type(t).__name__}"
+            )
+    ndim = input.ndim
+    if isinstance(indices, (tuple, list)) and len(indices) > ndim:
+        raise IndexError(f"too many indices for tensor of dimension {ndim} (got {len(indices)})")
+    key = index_tensors_key(indices, input._data.shape)
+    if values.dtype is not input.dtype:
+        raise RuntimeError(
+            "Index put requires the source and destination dtypes match, got "
+            f"{_TYPE_NAMES[input.dtype.name]} for the destination and "
+            f"{_TYPE_NAMES[values.dtype.name]} for the source."
+        )
+    _check_value_shape(values._data.shape, key.result_shape, True, input._data.dtype)
+    key.check_bounds()
+    return IndexPutBackward0.apply(input, values, key=key, accumulate=accumulate)
+
+
+class CopyBackwards(OpNode):
+    """x[...] = v (a whole-tensor copy):  y = v broadcast to x's shape;  x̄ = 0,  v̄ = ȳ summed
+    to v's shape."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, v: Any) -> Any:
+        self.shape, self.v_shape = a.shape, np.shape(v)
+        return np.broadcast_to(value_array(v, a.dtype), a.shape).copy()
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_x, need_v = self.needs_input_grad
+        gx = _zeros_like(g) if need_x else None
+        gv = _sum_to_value_shape(g, self.v_shape) if need_v else None
+        return gx, gv
+
+
+class FillBackward3(OpNode):
+    """x.fill_(v) with a 0-d tensor v:  y = v everywhere;  x̄ = 0,  v̄ = Σ ȳ."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, v: Any) -> Any:
+        return np.full(a.shape, value_array(v, a.dtype), dtype=a.dtype)
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_x, need_v = self.needs_input_grad
+        return (_zeros_like(g) if need_x else None), (g.sum() if need_v else None)  # type: ignore[attr-defined]
+
+
+def _zeros_like(g: Tensor) -> Tensor:
+    return Tensor._make(np.zeros(g._data.shape, g._data.dtype), False, None, 0)
+
+
+def _value_type_error(self: Tensor, value: Any) -> TypeError:
+    cls = type(value)
+    name = cls.__name__ if cls.__module__ == "builtins" else f"{cls.__module__}.{cls.__name__}"
+    return TypeError(f"can't assign a {name} to a {_legacy(self._data.dtype)}")
+
+
+_VIEW_OF_LEAF_MESSAGE = (
+    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+)
+
+
+def _check_setitem(self: Tensor, key: IndexKey) -> None:
+    """torch refuses writes into a leaf that requires grad, or into a view of one."""
+    if not grad_mode.state.grad_enabled:
+        return
+    if self._grad_fn is None and self._rg:
+        raise RuntimeError(_VIEW_OF_LEAF_MESSAGE if key.basic_effect else LEAF_INPLACE_MESSAGE)
+    node = self._grad_fn
+    while node is not None and getattr(type(node), "view", False):
+        node = node.next_functions[0][0]  # type: ignore[attr-defined]
+        if isinstance(node, AccumulateGrad):
+            raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)
 
 
 def setitem(self: Tensor, idx: Any, value: Any) -> None:
-    """``self[idx] = value``, recorded as index_put written back in place."""
-    check_inplace(self)
-    np_idx = _np_index(idx)
-    if isinstance(value, Tensor) and value.dtype is not self.dtype:
-        value = value.to(self.dtype)  # type: ignore[attr-defined]
-    commit_inplace(self, IndexPutBackward0.apply(self, value, idx=np_idx, accumulate=False))
+    """``self[idx] = value``: value (a tensor or number) broadcast into the indexed region,
+    in place. Recorded as ``CopySlices`` (basic part), ``IndexPutBackward0`` (advanced only),
+    ``FillBackward3``/``CopyBackwards`` (the whole tensor)."""
+    if isinstance(value, np.generic) and not isinstance(value, np.ndarray):
+        value = value.item()
+    if not isinstance(value, (Tensor, bool, int, float)):
+        raise _value_type_error(self, value)
+    if isinstance(idx, (bool, np.bool_)):  # a lone bool: True adds a dim, False writes nothing
+        if not idx:
+            return
+        idx = None
+    key = parse_index(idx, self._data.shape, check=False)
+    value_shape = value._data.shape if isinstance(value, Tensor) else ()
+    if key.byte_mask and (not isinstance(value, Tensor) or value._data.size == 1):
+        raise RuntimeError(
+            "masked_fill_ only supports boolean masks, but got mask with dtype unsigned char"
+        )
+    _check_setitem(self, key)
+    _check_value_shape(value_shape, key.result_shape, key.adv is not None, self._data.dtype)
+    key.check_bounds()
+    if isinstance(value, Tensor) and value_shape:
+        _check_overlap(self._data, key, value._data)
+    value_rg = isinstance(value, Tensor) and value._rg
+    if not (grad_mode.state.grad_enabled and (self._rg or value_rg)):
+        _write_untracked(self, key, value)
+        return
+    if key.basic_effect:
+        out = CopySlices.apply(self, value, key=key, accumulate=False)
+    elif key.adv is not None:
+        out = IndexPutBackward0.apply(self, value, key=key, accumulate=False)
+    elif len(value_shape) == 0 and self.ndim:
+        out = FillBackward3.apply(self, value)
+    else:
+        out = CopyBackwards.apply(self, value)
+    commit_inplace(self, out)
 
 
-Tensor.__setitem__ = setitem  # type: ignore[attr-defined]
+def _dense(a: np.ndarray) -> bool:
+    return bool(a.flags.c_contiguous or a.flags.f_contiguous)
 
 
-class FillBackward0(OpNode):
-    """y = c everywhere (x's shape);  x̄ = 0."""
+def _check_overlap(data: np.ndarray, key: IndexKey, value: np.ndarray) -> None:
+    """torch refuses to copy a tensor onto memory it partly shares (index_put: shares at all).
+    Like torch, only dense layouts are compared (by their memory ranges); others pass."""
+    target = data if key.adv is not None else data[key.basic]
+    if not (_dense(target) and _dense(value)) or not target.nbytes or not value.nbytes:
+        return
+    t0 = target.__array_interface__["data"][0]
+    v0 = value.__array_interface__["data"][0]
+    if t0 >= v0 + value.nbytes or v0 >= t0 + target.nbytes:
+        return
+    full = t0 == v0 and target.nbytes == value.nbytes and target.strides == value.strides
+    if key.adv is not None or not full:
+        raise RuntimeError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor "
+            "refer to a single memory location. Please clone() the tensor before performing "
+            "the operation."
+        )
+
+
+def _write_untracked(self: Tensor, key: IndexKey, value: Any) -> None:
+    """Nothing to record: write straight into the tensor's memory and bump its version."""
+    data = self._data
+    if not data.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a "
+            "single memory location. Please clone() the tensor before performing the operation."
+        )
+    key.put(data, value_array(value, data.dtype), accumulate=False)
+    self._bump_version()
+
+
+setattr(Tensor, "__setitem__", setitem)  # noqa: B010
+
+
+# --- fill_ and zero_ ----------------------------------------------------------------------
+
+
+class FillBackward2(OpNode):
+    """x.fill_(c) with a number c:  y = c everywhere;  x̄ = 0."""
 
     promote = OWN
 
     def forward(self, a: np.ndarray, value: Any) -> Any:
-        return np.full(a.shape, value, dtype=a.dtype)
+        return np.full(a.shape, value_array(value, a.dtype), dtype=a.dtype)
 
-    def backward(self, g: Tensor) -> Tensor:
-        return g * 0
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        return _zeros_like(g), None
 
 
-class ZeroBackward0(FillBackward0):
-    """y = 0 everywhere;  x̄ = 0."""
+class ZeroBackward0(FillBackward2):
+    """x.zero_():  y = 0 everywhere;  x̄ = 0."""
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
-    """Fill with ``value``, in place."""
+    """Fill with ``value`` (a number or a 0-d tensor), in place."""
     check_inplace(self)
     if isinstance(value, Tensor):
-        value = value.item()
-    return commit_inplace(self, FillBackward0.apply(self, value))
+        if value.ndim:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
+        return commit_inplace(self, FillBackward3.apply(self, value))
+    return commit_inplace(self, FillBackward2.apply(self, value))
 
 
 def zero_(self: Tensor) -> Tensor:

@@ -1,7 +1,10 @@
-"""Reductions: sum, mean, norm, and sum_to_size (the engine's broadcast reduction).
+"""Reductions: sum, mean, prod, and sum_to_size (the engine's broadcast reduction).
 
 A reduction's backward re-expands the gradient over the reduced dimensions:
-for y = Σᵢ xᵢ, x̄ᵢ = ȳ.
+for y = Σᵢ xᵢ, x̄ᵢ = ȳ. The other reduction families live beside this module:
+reduction_minmax (max, min, amax, amin, argmax, argmin, median), reduction_stats (var, std,
+var_mean, std_mean, logsumexp, all, any, count_nonzero), reduction_scan (cumsum, cumprod)
+and reduction_norm (norm).
 """
 
 from __future__ import annotations
@@ -10,39 +13,32 @@ from typing import Any
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap_dim
+from .._tensor import Tensor
 from ._registry import OWN, OpNode, register
 from .elementwise import where
+from .reduction_common import (
+    check_grad_dtype,
+    expand_reduced,
+    legacy_type_name,
+    mask_tensor,
+    normalize_dims,
+    positions,
+    reduced_count,
+)
+from .reduction_norm import norm, vector_norm
+from .reduction_scan import cumprod_grad
 
-__all__ = ["sum", "mean", "norm", "sum_to_size"]
+__all__ = ["sum", "mean", "prod", "norm", "vector_norm", "sum_to_size", "normalize_dims",
+           "expand_reduced"]  # fmt: skip
 
-
-def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
-    """``dim`` (None, an int or a sequence) as sorted non-negative dims; None means all."""
-    if dim is None:
-        return None
-    if isinstance(dim, (int, np.integer)):
-        return (_wrap_dim(int(dim), ndim),)
-    dims = tuple(_wrap_dim(int(d), ndim) for d in dim)
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
-    return tuple(sorted(dims)) if dims else None
-
-
-def expand_reduced(g: Tensor, shape: tuple[int, ...], dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
-    """Broadcast a reduction's gradient back to the input shape."""
-    if dims is not None and not keepdim and g.ndim != len(shape):
-        kept = list(g.shape)
-        for d in dims:
-            kept.insert(d, 1)
-        g = g.reshape(kept)  # type: ignore[attr-defined]
-    return g.expand(shape)  # type: ignore[attr-defined,no-any-return]
+_ALL: Any = object()  # "no dim given" (prod's dim cannot be None)
 
 
-def _sum_dtype(a: np.ndarray, dtype: Any) -> Any:
+def _accumulate_dtype(a: np.ndarray, dtype: Any) -> Any:
+    """sum/prod result dtype: ``dtype`` if given, else int64 for bool/integers."""
     if dtype is not None:
         return dtype.np
-    return np.int64 if a.dtype.kind in "biu" else a.dtype
+    return np.dtype(np.int64) if a.dtype.kind in "biu" else a.dtype
 
 
 class SumBackward0(OpNode):
@@ -52,7 +48,7 @@ class SumBackward0(OpNode):
 
     def forward(self, a: np.ndarray, dtype: Any = None) -> Any:
         self.shape = a.shape
-        return np.sum(a, dtype=_sum_dtype(a, dtype))
+        return np.sum(a, dtype=_accumulate_dtype(a, dtype))
 
     def backward(self, g: Tensor) -> Tensor:
         return g.expand(self.shape)  # type: ignore[attr-defined,no-any-return]
@@ -63,9 +59,11 @@ class SumBackward1(OpNode):
 
     promote = OWN
 
-    def forward(self, a: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: Any = None) -> Any:
+    def forward(
+        self, a: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: Any = None
+    ) -> Any:
         self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
-        return np.sum(a, axis=dims, keepdims=keepdim, dtype=_sum_dtype(a, dtype))
+        return np.sum(a, axis=dims, keepdims=keepdim, dtype=_accumulate_dtype(a, dtype))
 
     def backward(self, g: Tensor) -> Tensor:
         return expand_reduced(g, self.shape, self.dims, self.keepdim)
@@ -73,13 +71,18 @@ class SumBackward1(OpNode):
 
 @register
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
-    """Sum of all elements, or over ``dim`` (int or tuple); bool and integers sum to int64."""
+    """Sum of all elements, or over ``dim`` (int or tuple); bool and integers sum to int64.
+
+    >>> dyngrad.tensor([[1, 2], [3, 4]]).sum(0)
+    tensor([4, 6])
+    """
+    check_grad_dtype(input, dtype)
     dims = normalize_dims(dim, input.ndim)
     if dims is None and dim is None:
-        return SumBackward0.apply(input, dtype=dtype)
+        return SumBackward0.apply(input, dtype=dtype)  # type: ignore[no-any-return]
     if dims is None:  # dim=() sums everything, keeping the node torch uses
         dims = tuple(range(input.ndim))
-    return SumBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)
+    return SumBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)  # type: ignore[no-any-return]
 
 
 class MeanBackward0(OpNode):
@@ -91,11 +94,10 @@ class MeanBackward0(OpNode):
     def forward(self, a: np.ndarray, dtype: Any = None) -> Any:
         self.shape = a.shape
         out_dtype = dtype.np if dtype is not None else a.dtype
-        return (np.sum(a, dtype=out_dtype) / max(a.size, 0)).astype(out_dtype, copy=False)
+        return (np.sum(a, dtype=out_dtype) / a.size).astype(out_dtype, copy=False)
 
     def backward(self, g: Tensor) -> Tensor:
-        n = max(int(np.prod(self.shape)), 0)
-        return g.expand(self.shape) / n  # type: ignore[attr-defined,no-any-return]
+        return g.expand(self.shape) / reduced_count(self.shape, None)  # type: ignore[attr-defined,no-any-return]
 
 
 class MeanBackward1(OpNode):
@@ -104,112 +106,117 @@ class MeanBackward1(OpNode):
     promote = OWN
     quiet = True
 
-    def forward(self, a: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: Any = None) -> Any:
+    def forward(
+        self, a: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: Any = None
+    ) -> Any:
         self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
         out_dtype = dtype.np if dtype is not None else a.dtype
-        n = int(np.prod([a.shape[d] for d in dims]))
         total = np.sum(a, axis=dims, keepdims=keepdim, dtype=out_dtype)
-        return (total / n).astype(out_dtype, copy=False)
+        return np.asarray(total / reduced_count(a.shape, dims)).astype(out_dtype, copy=False)
 
     def backward(self, g: Tensor) -> Tensor:
-        n = int(np.prod([self.shape[d] for d in self.dims]))
-        return expand_reduced(g, self.shape, self.dims, self.keepdim) / n
+        n = reduced_count(self.shape, self.dims)
+        return expand_reduced(g, self.shape, self.dims, self.keepdim) / n  # type: ignore[operator,return-value]
 
 
 @register
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """Arithmetic mean of all elements, or over ``dim``; floating dtypes only."""
+    """Arithmetic mean of all elements, or over ``dim``; floating dtypes only.
+
+    >>> dyngrad.tensor([[1.0, 2.0], [3.0, 5.0]]).mean(1)
+    tensor([1.5000, 4.0000])
+    """
     out_dtype = dtype if dtype is not None else input.dtype
     if not out_dtype.is_floating_point:
-        from ._registry import _TYPE_NAMES
-
+        which = "Optional" if dtype is not None else "Input"
         raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_TYPE_NAMES[out_dtype.name]}"
+            f"mean(): could not infer output dtype. {which} dtype must be either a floating "
+            f"point or complex dtype. Got: {legacy_type_name(out_dtype.np)}"
         )
     dims = normalize_dims(dim, input.ndim)
     if dims is None and dim is None:
-        return MeanBackward0.apply(input, dtype=dtype)
+        return MeanBackward0.apply(input, dtype=dtype)  # type: ignore[no-any-return]
     if dims is None:
         dims = tuple(range(input.ndim))
-    return MeanBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)
+    return MeanBackward1.apply(input, dims=dims, keepdim=keepdim, dtype=dtype)  # type: ignore[no-any-return]
 
 
-class LinalgVectorNormBackward0(OpNode):
-    """y = (Σ |x|ᵖ)^(1/p);  x̄ = ȳ · x · |x|ᵖ⁻² / yᵖ⁻¹ (p = 2: ȳ · x / y, zero where y = 0);
-    p = ∞: ȳ shared among the entries where |x| = y."""
+def _prod_grad(x: Tensor, y_full: Tensor, g_full: Tensor, axis: int) -> Tensor:
+    """x̄ᵢ = ȳ Π_{j≠i} xⱼ along ``axis``: ȳ·y/x without zeros, else exactly via cumprod."""
+    if not np.any(x._data == 0):
+        return g_full * y_full / x  # type: ignore[operator]
+    shape = tuple(x.shape)
+    at_last = mask_tensor(np.broadcast_to(positions(shape, axis) == shape[axis] - 1, shape))
+    return cumprod_grad(x, where(at_last, g_full, 0.0), axis)
+
+
+class ProdBackward0(OpNode):
+    """y = Π x (all elements);  x̄ᵢ = ȳ Π_{j≠i} xⱼ (= ȳ·y/xᵢ without zeros; exact with zeros)."""
+
+    promote = OWN
+    save = (0,)
+    save_output = True
+    quiet = True  # overflow to inf is silent, as in torch
+
+    def forward(self, a: np.ndarray, dtype: Any = None) -> Any:
+        self.shape = a.shape
+        return np.prod(a, dtype=_accumulate_dtype(a, dtype))
+
+    def backward(self, g: Tensor) -> Tensor:
+        (x,) = self.saved_tensors
+        if x.ndim == 0:
+            return g
+        flat = x.reshape(-1)  # type: ignore[attr-defined]
+        n = flat.shape[0]
+        grad = _prod_grad(flat, self.saved_output.expand(n), g.expand(n), 0)  # type: ignore[attr-defined]
+        return grad.reshape(self.shape)  # type: ignore[attr-defined,no-any-return]
+
+
+class ProdBackward1(OpNode):
+    """y = Π over ``dim``;  x̄ᵢ = ȳ Π_{j≠i} xⱼ along ``dim`` (exact with zeros)."""
 
     promote = OWN
     save = (0,)
     save_output = True
     quiet = True
 
-    def forward(self, a: np.ndarray, p: float, dims: Any, keepdim: bool) -> Any:
-        self.p, self.dims, self.keepdim, self.shape = p, dims, keepdim, a.shape
-        axis = dims if dims is not None else None
-        absx = np.abs(a)
-        if p == 2:
-            out = np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdim))
-        elif p == 1:
-            out = np.sum(absx, axis=axis, keepdims=keepdim)
-        elif p == float("inf"):
-            out = np.max(absx, axis=axis, keepdims=keepdim, initial=0)
-        elif p == float("-inf"):
-            out = np.min(absx, axis=axis, keepdims=keepdim)
-        elif p == 0:
-            out = np.sum(a != 0, axis=axis, keepdims=keepdim)
-        else:
-            out = np.sum(absx**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
-        return np.asarray(out).astype(a.dtype, copy=False)
+    def forward(self, a: np.ndarray, axis: int | None, keepdim: bool, dtype: Any = None) -> Any:
+        self.shape, self.axis, self.keepdim = a.shape, axis, keepdim
+        out_dtype = _accumulate_dtype(a, dtype)
+        if axis is None:  # 0-d
+            return a.astype(out_dtype)
+        return np.prod(a, axis=axis, keepdims=keepdim, dtype=out_dtype)
 
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
-        y = self.saved_output
-        p, dims, keepdim, shape = self.p, self.dims, self.keepdim, self.shape
-        y_full = expand_reduced(y, shape, dims, keepdim)
-        g_full = expand_reduced(g, shape, dims, keepdim)
-        if p == 2:
-            return g_full * x / where(y_full == 0, float("inf"), y_full)  # type: ignore[attr-defined,no-any-return]
-        if p == 1:
-            return g_full * x.sign()  # type: ignore[attr-defined,no-any-return]
-        if p == 0:
-            return g_full * 0
-        if p in (float("inf"), float("-inf")):
-            hit = (x.abs() == y_full).to(x.dtype)  # type: ignore[attr-defined]
-            count = expand_reduced(hit.sum(dims, keepdim=keepdim) if dims else hit.sum(), shape, dims, keepdim)  # type: ignore[attr-defined]
-            return g_full * x.sign() * hit / count  # type: ignore[attr-defined,no-any-return]
-        ax = x.abs()  # type: ignore[attr-defined]
-        scale = ax ** (p - 2) / where(y_full == 0, float("inf"), y_full) ** (p - 1)  # type: ignore[attr-defined]
-        return g_full * x * scale  # type: ignore[no-any-return]
-
-
-def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
-    """The p-norm of ``x`` over ``dim`` (all elements when None), as torch.linalg.vector_norm."""
-    if not x.is_floating_point():
-        raise RuntimeError(
-            "linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
-            + _legacy(x)
-        )
-    if dtype is not None:
-        x = x.to(dtype)  # type: ignore[attr-defined]
-    dims = normalize_dims(dim, x.ndim)
-    return LinalgVectorNormBackward0.apply(x, p=float(ord), dims=dims, keepdim=keepdim)
-
-
-def _legacy(x: Tensor) -> str:
-    from ._registry import _TYPE_NAMES
-
-    return _TYPE_NAMES[x.dtype.name]
+        axis = self.axis
+        if axis is None:
+            return g
+        dims = (axis,)
+        y_full = expand_reduced(self.saved_output, self.shape, dims, self.keepdim)
+        g_full = expand_reduced(g, self.shape, dims, self.keepdim)
+        return _prod_grad(x, y_full, g_full, axis)
 
 
 @register
-def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
-    """The vector p-norm (``'fro'`` = 2) of all elements, or over ``dim``."""
-    if p == "fro" or p is None:
-        p = 2
-    if isinstance(p, str):
-        raise NotImplementedError(f"norm(p={p!r}) is not available yet")
-    return vector_norm(input, p, dim, keepdim, dtype=dtype)
+def prod(input: Tensor, dim: Any = _ALL, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Product of all elements, or over one ``dim``; bool and integers multiply in int64.
+
+    >>> dyngrad.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1)
+    tensor([ 2., 12.])
+    """
+    check_grad_dtype(input, dtype)
+    if dim is _ALL:
+        return ProdBackward0.apply(input, dtype=dtype)  # type: ignore[no-any-return]
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(
+            f"prod() received an invalid combination of arguments - got ({type(dim).__name__}), "
+            "but expected one of: (*, torch.dtype dtype = None) or "
+            "(int dim, bool keepdim = False, *, torch.dtype dtype = None)"
+        )
+    dims = normalize_dims(dim, input.ndim)
+    axis = dims[0] if dims else None
+    return ProdBackward1.apply(input, axis=axis, keepdim=keepdim, dtype=dtype)  # type: ignore[no-any-return]
 
 
 class SumToSizeBackward0(OpNode):
@@ -239,7 +246,9 @@ def sum_to_size(input: Tensor, *size: Any) -> Tensor:
     if tuple(input.shape) == size:
         return input
     if not _expandable(size, tuple(input.shape)):
-        raise RuntimeError(f"size {{{', '.join(map(str, size))}}} is not expandable to size {{{', '.join(map(str, input.shape))}}}.")
+        raise RuntimeError(
+            f"size {{{', '.join(map(str, size))}}} is not expandable to size {{{', '.join(map(str, input.shape))}}}."
+        )
     return SumToSizeBackward0.apply(input, size=size)
 
 
@@ -247,4 +256,3 @@ def _expandable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
     if len(shape) > len(target):
         return False
     return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(target)))
-

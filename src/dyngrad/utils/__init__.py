@@ -1,5 +1,5 @@
 """``dyngrad.utils``: checkpointing (and, later, data loading)."""
 
-from . import checkpoint
+from . import checkpoint, data
 
-__all__ = ["checkpoint"]
+__all__ = ["checkpoint", "data"]

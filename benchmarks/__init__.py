@@ -1,0 +1,1 @@
+"""Speed and memory against PyTorch and hand-written NumPy: python -m benchmarks."""

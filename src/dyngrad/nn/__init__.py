@@ -1,0 +1,30 @@
+"""``dyngrad.nn``: modules, layers, losses and their functional forms, built from public ops."""
+
+from . import functional, init
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .module import Module
+from .parameter import Buffer, Parameter
+from .modules import activation as _activation
+from .modules import dropout as _dropout
+from .modules import loss as _loss
+from .modules.activation import *  # noqa: F403
+from .modules.dropout import *  # noqa: F403
+from .modules.flatten import Flatten, Unflatten
+from .modules.linear import Identity, Linear
+from .modules.loss import *  # noqa: F403
+from .modules.sparse import Embedding
+from . import utils
+
+__all__ = [
+    "Module",
+    "Parameter",
+    "Buffer",
+    "Sequential",
+    "ModuleList",
+    "ModuleDict",
+    "ParameterList",
+    "ParameterDict",
+    "functional",
+    "init",
+]
+__all__ += [*_activation.__all__, *_dropout.__all__, *_loss.__all__, "Flatten", "Unflatten", "Identity", "Linear", "Embedding", "utils"]

@@ -1,0 +1,3 @@
+"""nn.functional part (conv)."""
+
+__all__: list[str] = []

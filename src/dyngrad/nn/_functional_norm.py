@@ -1,0 +1,3 @@
+"""nn.functional part (norm)."""
+
+__all__: list[str] = []

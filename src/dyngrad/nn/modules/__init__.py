@@ -1,0 +1,1 @@
+"""Layer classes of dyngrad.nn, one module per family."""

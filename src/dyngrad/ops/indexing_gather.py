@@ -1,0 +1,305 @@
+"""gather, scatter, scatter_add and take_along_dim: indexing along one dim with an index tensor.
+
+For ``y = gather(x, d, idx)``: y[i][j][k] = x[i][idx[i][j][k]][k] (d = 1), so
+x̄ = zeros with ȳ added at those positions (repeated indices accumulate): scatter_add.
+For ``y = scatter(x, d, idx, src)``: y = x with src[i][j][k] written at [i][idx[i][j][k]][k];
+x̄ = ȳ with zeros there,  src̄ = gather(ȳ, d, idx).
+For ``y = scatter_add(x, d, idx, src)``: x̄ = ȳ,  src̄ = gather(ȳ, d, idx).
+
+The index may be smaller than ``x`` (and ``src``) in every dim but ``d``; only the leading
+part of ``src`` is used. Repeated indices are summed with ``np.add.at`` (one vectorised call).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap_dim
+from ._registry import _TYPE_NAMES, OWN, OpNode, register
+
+__all__ = ["gather", "scatter", "scatter_add", "take_along_dim", "index_array", "fmt_shape"]
+
+
+def fmt_shape(shape: Any) -> str:
+    return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+
+
+def index_array(
+    index: Any,
+    op: str,
+    message: str | None = None,
+    long_only: bool = False,
+    error: type[Exception] = RuntimeError,
+) -> np.ndarray:
+    """The index tensor's array, with torch's error when it is not an integer tensor."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    arr = index._data
+    allowed = ("int64",) if long_only else ("int64", "int32")
+    if arr.dtype.name not in allowed:
+        raise error(message or f"{op}(): Expected dtype int32/int64 for index")
+    return arr.astype(np.intp, copy=False)
+
+
+def _as_1d(a: np.ndarray) -> np.ndarray:
+    return a.reshape(1) if a.ndim == 0 else a
+
+
+def _check_bounds_along(idx: np.ndarray, size: int, dim: int) -> None:
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        flat = idx.reshape(-1)
+        bad = flat[(flat < 0) | (flat >= size)][0]
+        raise RuntimeError(
+            f"index {int(bad)} is out of bounds for dimension {dim} with size {size}"
+        )
+
+
+def _positions(idx: np.ndarray, dim: int) -> tuple[Any, ...]:
+    """The fancy index that sends element ``i`` of ``idx`` to ``i`` with dim ``dim`` replaced
+    by ``idx[i]`` (broadcastable aranges elsewhere)."""
+    coords: list[Any] = list(np.indices(idx.shape, sparse=True))
+    coords[dim] = idx
+    return tuple(coords)
+
+
+def _leading(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The leading ``shape`` block of ``a`` (torch uses only that much of a larger src)."""
+    return a[tuple(slice(0, s) for s in shape)]
+
+
+def gather_array(a: np.ndarray, dim: int, idx: np.ndarray) -> np.ndarray:
+    out_shape = idx.shape
+    a1, i1 = _as_1d(a), _as_1d(idx)
+    return a1[_positions(i1, dim)].reshape(out_shape)
+
+
+def scatter_array(a: np.ndarray, dim: int, idx: np.ndarray, src: Any, mode: str) -> np.ndarray:
+    """A copy of ``a`` with ``src`` written ("assign"), added ("add") or multiplied in."""
+    out = a.copy()
+    o1, i1 = _as_1d(out), _as_1d(idx)
+    where = _positions(i1, dim)
+    if isinstance(src, np.ndarray) and src.ndim:
+        src = _leading(src, i1.shape)
+    elif isinstance(src, np.ndarray):
+        src = src.reshape(1) if i1.ndim else src
+    if mode == "assign":
+        o1[where] = src
+    elif mode == "add":
+        np.add.at(o1, where, src)
+    else:
+        np.multiply.at(o1, where, src)
+    return out
+
+
+# --- gather ---------------------------------------------------------------------------------
+
+
+class GatherBackward0(OpNode):
+    """y = x gathered along ``dim`` at ``index``;  x̄ = scatter_add(zeros, dim, index, ȳ)."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, dim: int, index: np.ndarray) -> Any:
+        self.shape, self.dim, self.index = a.shape, dim, index
+        return gather_array(a, dim, index)
+
+    def backward(self, g: Tensor) -> Tensor:
+        zeros = Tensor._make(np.zeros(self.shape, g._data.dtype), False, None, 0)
+        return ScatterAddBackward0.apply(zeros, g, dim=self.dim, index=self.index)
+
+
+def _check_gather_shapes(op: str, shape: tuple[int, ...], idx: np.ndarray, dim: int) -> None:
+    if max(idx.ndim, 1) != max(len(shape), 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for d in range(idx.ndim):
+        if d != dim and idx.shape[d] > shape[d]:
+            raise RuntimeError(
+                f"Size does not match at dimension {d} expected index {fmt_shape(idx.shape)} to be "
+                f"no larger than self {fmt_shape(shape)} apart from dimension {dim}"
+            )
+    _check_bounds_along(idx, shape[dim] if shape else 1, dim)
+
+
+@register
+def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+    """Values of ``input`` along ``dim`` at ``index`` (output has ``index``'s shape)."""
+    dim = _wrap_dim(dim, input.ndim)
+    idx = index_array(index, "gather")
+    _check_gather_shapes("gather", input._data.shape, idx, dim)
+    return GatherBackward0.apply(input, dim=dim, index=idx)
+
+
+# --- scatter --------------------------------------------------------------------------------
+
+
+class ScatterBackward0(OpNode):
+    """y = x with src written at ``index`` along ``dim``;
+    x̄ = ȳ with zeros there,  src̄ = gather(ȳ, dim, index)."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> Any:
+        self.dim, self.index = dim, index
+        return scatter_array(a, dim, index, src, "assign")
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_x, need_src = self.needs_input_grad
+        gx = ScatterBackward1.apply(g, 0, dim=self.dim, index=self.index) if need_x else None
+        gsrc = GatherBackward0.apply(g, dim=self.dim, index=self.index) if need_src else None
+        return gx, gsrc
+
+
+class ScatterBackward1(OpNode):
+    """y = x with the number ``value`` written at ``index`` along ``dim``;  x̄ = ȳ with zeros
+    there."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, value: Any, dim: int, index: np.ndarray) -> Any:
+        self.dim, self.index = dim, index
+        with np.errstate(all="ignore"):
+            fill = np.asarray(value).astype(a.dtype)
+        return scatter_array(a, dim, index, fill, "assign")
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        return ScatterBackward1.apply(g, 0, dim=self.dim, index=self.index), None
+
+
+class _ScatterReduceNotImplemented(OpNode):
+    """scatter(..., reduce='add'|'multiply'): forward only, as in torch."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, src: Any, dim: int, index: np.ndarray, mode: str) -> Any:
+        if not isinstance(src, np.ndarray):
+            with np.errstate(all="ignore"):
+                src = np.asarray(src).astype(a.dtype)
+        return scatter_array(a, dim, index, src, mode)
+
+    def backward(self, *grads: Any) -> Any:
+        raise RuntimeError("derivative for aten::scatter is not implemented")
+
+
+_ScatterReduceNotImplemented.__name__ = _ScatterReduceNotImplemented.__qualname__ = "NotImplemented"
+
+
+def _check_scatter_shapes(
+    shape: tuple[int, ...], idx: np.ndarray, dim: int, src_shape: tuple[int, ...] | None
+) -> None:
+    if max(idx.ndim, 1) != max(len(shape), 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if src_shape is not None and max(idx.ndim, 1) != max(len(src_shape), 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    for d in range(idx.ndim):
+        too_big = (d != dim and idx.shape[d] > shape[d]) or (
+            src_shape is not None and len(src_shape) and idx.shape[d] > src_shape[d]
+        )
+        if too_big:
+            if src_shape is None:
+                raise RuntimeError(
+                    f"Expected index {fmt_shape(idx.shape)} to be no larger than self "
+                    f"{fmt_shape(shape)} apart from dimension {dim}"
+                )
+            raise RuntimeError(
+                f"Expected index {fmt_shape(idx.shape)} to be no larger than self "
+                f"{fmt_shape(shape)} apart from dimension {dim} and to be no larger size than src "
+                f"{fmt_shape(src_shape)}"
+            )
+    _check_bounds_along(idx, shape[dim] if shape else 1, dim)
+
+
+def _check_same_dtype(input: Tensor, src: Tensor, op: str = "scatter") -> None:
+    if src.dtype is not input.dtype:
+        raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype")
+
+
+@register(inplace=True)
+def scatter(
+    input: Tensor,
+    dim: int,
+    index: Tensor,
+    src: Any = None,
+    *,
+    value: Any = None,
+    reduce: str | None = None,
+) -> Tensor:
+    """A copy of ``input`` with ``src`` (a tensor or a number) written at ``index`` along
+    ``dim``; ``reduce='add'|'multiply'`` combines instead (forward only, as in torch)."""
+    if src is None:
+        src = value
+    dim = _wrap_dim(dim, input.ndim)
+    idx = index_array(index, "scatter")
+    is_tensor = isinstance(src, Tensor)
+    _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape if is_tensor else None)
+    if is_tensor:
+        _check_same_dtype(input, src)
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        return _ScatterReduceNotImplemented.apply(input, src, dim=dim, index=idx, mode=reduce)
+    if is_tensor:
+        return ScatterBackward0.apply(input, src, dim=dim, index=idx)
+    return ScatterBackward1.apply(input, src, dim=dim, index=idx)
+
+
+class ScatterAddBackward0(OpNode):
+    """y = x with src added at ``index`` along ``dim`` (repeats accumulate);
+    x̄ = ȳ,  src̄ = gather(ȳ, dim, index)."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> Any:
+        self.dim, self.index = dim, index
+        return scatter_array(a, dim, index, src, "add")
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_src = self.needs_input_grad[1]
+        gsrc = GatherBackward0.apply(g, dim=self.dim, index=self.index) if need_src else None
+        return g, gsrc
+
+
+@register(inplace=True)
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim``."""
+    dim = _wrap_dim(dim, input.ndim)
+    idx = index_array(index, "scatter")
+    _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
+    _check_same_dtype(input, src)
+    return ScatterAddBackward0.apply(input, src, dim=dim, index=idx)
+
+
+# --- take_along_dim -------------------------------------------------------------------------
+
+
+@register
+def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
+    """``gather`` with broadcasting: input and indices broadcast in every dim but ``dim``;
+    with ``dim=None`` both are flattened first."""
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(
+            "torch.take_along_dim(): dtype of indices should be Long but got "
+            f"{_TYPE_NAMES[indices.dtype.name]}"
+        )
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))  # type: ignore[attr-defined]
+    if input.ndim != indices.ndim:
+        raise RuntimeError(
+            "torch.take_along_dim(): input and indices should have the same number of "
+            f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
+            "dimensions for indices"
+        )
+    dim = _wrap_dim(dim, input.ndim)
+    a_shape, i_shape = list(input.shape), list(indices.shape)
+    a_shape[dim] = i_shape[dim] = 1
+    common = list(np.broadcast_shapes(tuple(a_shape), tuple(i_shape)))
+    want_a = common.copy()
+    want_a[dim] = input.shape[dim]
+    want_i = common.copy()
+    want_i[dim] = indices.shape[dim]
+    if list(input.shape) != want_a:
+        input = input.expand(*want_a)  # type: ignore[attr-defined]
+    if list(indices.shape) != want_i:
+        indices = indices.expand(*want_i)  # type: ignore[attr-defined]
+    return gather(input, dim, indices)

@@ -1,0 +1,229 @@
+"""Boolean-mask ops: masked_fill, masked_select, masked_scatter, and nonzero/argwhere.
+
+y = masked_fill(x, m, v):  x̄ = ȳ with zeros where m,  v̄ = Σ ȳ where m (v a 0-d tensor).
+y = masked_select(x, m):  x̄ = zeros with ȳ scattered (in order) where m.
+y = masked_scatter(x, m, s):  x̄ = ȳ with zeros where m,  s̄ = the first k elements ȳ[m] (k the
+number of True in m), zeros after, in s's shape.
+
+``x`` and ``m`` broadcast together; the engine sums each gradient back to its input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor, _dtype_name
+from ._registry import _TYPE_NAMES, OWN, OpNode, check_inplace, commit_inplace, register
+from .indexing_gather import fmt_shape
+
+__all__ = ["masked_fill", "masked_select", "masked_scatter", "nonzero", "argwhere"]
+
+
+def _mask_array(mask: Any, message: str) -> np.ndarray:
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"argument 'mask' must be Tensor, not {type(mask).__name__}")
+    if mask._data.dtype != np.bool_:
+        raise RuntimeError(message)
+    return mask._data
+
+
+def _broadcast_shape(a: np.ndarray, m: np.ndarray) -> tuple[int, ...]:
+    try:
+        return tuple(np.broadcast_shapes(a.shape, m.shape))
+    except ValueError:
+        for k in range(1, max(a.ndim, m.ndim) + 1):
+            da = a.shape[-k] if k <= a.ndim else 1
+            dm = m.shape[-k] if k <= m.ndim else 1
+            if da != dm and da != 1 and dm != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({da}) must match the size of tensor b ({dm}) at "
+                    f"non-singleton dimension {max(a.ndim, m.ndim) - k}"
+                ) from None
+        raise
+
+
+# --- masked_fill ----------------------------------------------------------------------------
+
+
+class MaskedFillBackward0(OpNode):
+    """y = x with a number where mask;  x̄ = ȳ with zeros where mask."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, value: Any, mask: np.ndarray) -> Any:
+        self.mask = mask
+        with np.errstate(all="ignore"):
+            fill = np.asarray(value).astype(a.dtype)
+        return np.where(mask, fill, a)
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        return MaskedFillBackward0.apply(g, 0, mask=self.mask), None
+
+
+class MaskedFillBackward1(MaskedFillBackward0):
+    """y = x with a 0-d tensor v where mask;  x̄ = ȳ with zeros where mask,  v̄ = Σ ȳ where
+    mask."""
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_x, need_v = self.needs_input_grad
+        gx = MaskedFillBackward0.apply(g, 0, mask=self.mask) if need_x else None
+        gv = None
+        if need_v:
+            mask = np.broadcast_to(self.mask, g.shape)
+            gv = MaskedSelectBackward0.apply(g, mask=mask).sum()  # type: ignore[attr-defined]
+        return gx, gv
+
+
+@register
+def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """A copy of ``input`` with ``value`` (a number or 0-d tensor) where ``mask`` is True."""
+    m = _mask_array(
+        mask,
+        f"masked_fill_ only supports boolean masks, but got mask with dtype {_dtype_name(mask)}",
+    )
+    _broadcast_shape(m, input._data)
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
+        return MaskedFillBackward1.apply(input, value, mask=m)
+    return MaskedFillBackward0.apply(input, value, mask=m)
+
+
+def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
+    """In-place :func:`masked_fill` (torch names ``self`` first when the shapes clash)."""
+    check_inplace(self)
+    if isinstance(mask, Tensor) and mask._data.dtype == np.bool_:
+        _broadcast_shape(self._data, mask._data)
+    return commit_inplace(self, masked_fill(self, mask, value))
+
+
+Tensor.masked_fill_ = masked_fill_  # type: ignore[attr-defined]
+
+
+# --- masked_select / masked_scatter ---------------------------------------------------------
+
+
+class MaskedSelectBackward0(OpNode):
+    """y = the elements of x where mask, in row-major order (1-D);
+    x̄ = masked_scatter(zeros, mask, ȳ)."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, mask: np.ndarray) -> Any:
+        shape = np.broadcast_shapes(a.shape, mask.shape)
+        self.shape, self.mask = shape, np.broadcast_to(mask, shape)
+        return np.broadcast_to(a, shape)[self.mask]
+
+    def backward(self, g: Tensor) -> Tensor:
+        zeros = Tensor._make(np.zeros(self.shape, g._data.dtype), False, None, 0)
+        return MaskedScatterBackward0.apply(zeros, g, mask=self.mask)
+
+
+@register
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of ``input`` where ``mask`` is True, as a 1-D tensor."""
+    m = _mask_array(mask, "masked_select: expected BoolTensor for mask")
+    _broadcast_shape(m, input._data)
+    return MaskedSelectBackward0.apply(input, mask=m)
+
+
+class MaskedScatterBackward0(OpNode):
+    """y = x with source's leading elements written, in order, where mask;
+    x̄ = ȳ with zeros where mask,  s̄ = ȳ[mask] followed by zeros, in source's shape."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, src: np.ndarray, mask: np.ndarray) -> Any:
+        shape = np.broadcast_shapes(a.shape, mask.shape)
+        self.mask, self.src_shape = np.broadcast_to(mask, shape), src.shape
+        out = np.array(np.broadcast_to(a, shape))
+        k = int(np.count_nonzero(self.mask))
+        out[self.mask] = src.reshape(-1)[:k]
+        return out
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_x, need_src = self.needs_input_grad
+        gx = MaskedFillBackward0.apply(g, 0, mask=self.mask) if need_x else None
+        gsrc = None
+        if need_src:
+            picked = MaskedSelectBackward0.apply(g, mask=self.mask)
+            n = int(np.prod(self.src_shape))
+            zeros = Tensor._make(np.zeros(n, g._data.dtype), False, None, 0)
+            head = np.zeros(n, np.bool_)
+            head[: picked.shape[0]] = True
+            gsrc = MaskedScatterBackward0.apply(zeros, picked, mask=head).reshape(self.src_shape)  # type: ignore[attr-defined]
+        return gx, gsrc
+
+
+@register
+def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` with ``source``'s elements written, in order, where ``mask``."""
+    m = _mask_array(
+        mask,
+        f"masked_scatter_ only supports boolean masks, but got mask with dtype "
+        f"{_TYPE_NAMES[mask.dtype.name]}",
+    )
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            "masked_scatter: expected self and source to have same dtypes but got"
+            f"{_TYPE_NAMES[input.dtype.name]} and {_TYPE_NAMES[source.dtype.name]}"
+        )
+    shape = _broadcast_shape(m, input._data)
+    if int(np.count_nonzero(np.broadcast_to(m, shape))) > source._data.size:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    return MaskedScatterBackward0.apply(input, source, mask=m)
+
+
+def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:
+    """In-place :func:`masked_scatter`; the mask must expand to ``self``'s shape."""
+    check_inplace(self)
+    m, shape = mask._data.shape, self._data.shape
+    if len(m) > len(shape):
+        raise RuntimeError(
+            f"expand(CPUBoolType{{{fmt_shape(m)}}}, size={fmt_shape(shape)}): the number of sizes "
+            f"provided ({len(shape)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({len(m)})"
+        )
+    for k in range(1, len(m) + 1):
+        if m[-k] not in (1, shape[-k]):
+            raise RuntimeError(
+                f"The expanded size of the tensor ({shape[-k]}) must match the existing size "
+                f"({m[-k]}) at non-singleton dimension {len(shape) - k}.  Target sizes: "
+                f"{fmt_shape(shape)}.  Tensor sizes: {fmt_shape(m)}"
+            )
+    return commit_inplace(self, masked_scatter(self, mask, source))
+
+
+Tensor.masked_scatter_ = masked_scatter_  # type: ignore[attr-defined]
+
+
+# --- nonzero / argwhere -----------------------------------------------------------------------
+
+
+def _wrap(arr: np.ndarray) -> Tensor:
+    return Tensor._make(arr, False, None, 0)
+
+
+@register
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    """The indices of the non-zero elements: an (n, ndim) int64 tensor, or with
+    ``as_tuple=True`` one 1-D tensor per dim."""
+    a = input._data
+    if as_tuple:
+        if a.ndim == 0:
+            return (_wrap(np.zeros(1 if a.item() else 0, np.int64)),)
+        return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(a))
+    if a.ndim == 0:
+        return _wrap(np.zeros((1 if a.item() else 0, 0), np.int64))
+    return _wrap(np.argwhere(a).astype(np.int64))
+
+
+@register
+def argwhere(input: Tensor) -> Tensor:
+    """The indices of the non-zero elements as an (n, ndim) int64 tensor."""
+    return nonzero(input)  # type: ignore[no-any-return]

@@ -1,0 +1,215 @@
+"""scatter_reduce: combine ``src`` into ``input`` at ``index`` along ``dim`` with a reduction
+(sum, prod, mean, amax, amin), counting ``input``'s own value in or not (``include_self``).
+
+Write S_p for the values reduced into position p (x_p when ``include_self``, and every
+src element sent to p); y_p = reduce(S_p). Positions nothing is sent to keep x_p. Then
+  sum:  x̄ = ȳ (0 at touched p without include_self),  src̄ = gather(ȳ)
+  mean: as sum, divided by |S_p|
+  amax/amin: ȳ_p shared equally among the elements of S_p equal to y_p (like torch, an
+        excluded x_p equal to y_p still takes a share, which then goes nowhere)
+  prod: ∂y_p/∂s = Π(S_p minus s): y_p / s when no element of S_p is 0, the product of the
+        others for the only zero, 0 otherwise.
+The masks and counts are piecewise constant; every formula is linear in ȳ or built from
+dyngrad ops (prod), so higher-order gradients work.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap_dim
+from ._registry import OWN, OpNode, register
+from .elementwise import where
+from .indexing_gather import (
+    GatherBackward0,
+    ScatterAddBackward0,
+    _as_1d,
+    _check_same_dtype,
+    _check_scatter_shapes,
+    _leading,
+    _positions,
+    index_array,
+)
+
+__all__ = ["scatter_reduce"]
+
+_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+_ALIASES = {"max": "amax", "min": "amin"}  # accepted by torch, undocumented
+
+
+def _constant(a: np.ndarray) -> Tensor:
+    return Tensor._make(a, False, None, 0)
+
+
+def _extreme(dtype: np.dtype, reduce: str) -> Any:
+    """The identity of amax/amin for ``dtype``."""
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    if dtype.kind == "b":
+        return reduce == "amin"
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+def _counts(shape: tuple[int, ...], where_: tuple[Any, ...], include_self: bool) -> np.ndarray:
+    counts = np.zeros(shape, np.int64)
+    np.add.at(counts, where_, 1)
+    return counts + 1 if include_self else counts
+
+
+def reduce_array(
+    a: np.ndarray, dim: int, idx: np.ndarray, src: np.ndarray, reduce: str, include_self: bool
+) -> np.ndarray:
+    out = _as_1d(a).copy()
+    i1 = _as_1d(idx)
+    s = _leading(_as_1d(src), i1.shape)
+    at = _positions(i1, dim)
+    if not include_self:
+        identity = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
+        out[at] = _extreme(a.dtype, reduce) if identity is None else identity
+    if reduce in ("sum", "mean"):
+        np.add.at(out, at, s)
+    elif reduce == "prod":
+        np.multiply.at(out, at, s)
+    else:
+        (np.maximum if reduce == "amax" else np.minimum).at(out, at, s)
+    if reduce == "mean":
+        n = np.maximum(_counts(out.shape, at, include_self), 1)
+        out = out // n if out.dtype.kind in "iub" else (out / n).astype(out.dtype)
+    return out.reshape(a.shape)
+
+
+class ScatterReduceBackward0(OpNode):
+    """y = scatter_reduce(x, dim, index, src, reduce, include_self) (see the module docstring)."""
+
+    promote = OWN
+    save = (0, 1)
+    save_output = True
+
+    def forward(
+        self,
+        a: np.ndarray,
+        src: np.ndarray,
+        dim: int,
+        index: np.ndarray,
+        reduce: str,
+        include_self: bool,
+        given: str = "",
+    ) -> Any:
+        self.dim, self.index, self.reduce, self.include_self = dim, index, reduce, include_self
+        self.given = given or reduce
+        return reduce_array(a, dim, index, src, reduce, include_self)
+
+    def _gather(self, t: Tensor) -> Tensor:
+        return GatherBackward0.apply(t, dim=self.dim, index=self.index)
+
+    def _scatter_add(self, shape: tuple[int, ...], t: Tensor) -> Tensor:
+        zeros = _constant(np.zeros(shape, t._data.dtype))
+        return ScatterAddBackward0.apply(zeros, t, dim=self.dim, index=self.index)
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        if self.given != self.reduce:  # torch's forward takes 'max'/'min', its backward does not
+            raise RuntimeError(
+                "Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got "
+                f"{self.given}."
+            )
+        x, src = self.saved_tensors
+        shape = x._data.shape
+        i1 = _as_1d(self.index)
+        at = _positions(i1, self.dim)
+        touched = np.zeros(_as_1d(x._data).shape, bool)
+        touched[at] = True
+        touched = touched.reshape(shape)
+        src_lead = (
+            src
+            if src._data.shape == self.index.shape
+            else src[tuple(slice(0, s) for s in self.index.shape)]
+        )
+        reduce = self.reduce
+        if reduce in ("sum", "mean"):
+            scale = g
+            if reduce == "mean":
+                n = np.maximum(_counts(touched.shape, at, self.include_self), 1)
+                scale = g / _constant(n.reshape(shape).astype(g._data.dtype))  # type: ignore[operator]
+            gx = scale if self.include_self else scale * _constant((~touched).astype(g._data.dtype))  # type: ignore[operator]
+            return gx, self._gather(scale)
+        if reduce in ("amax", "amin"):
+            return self._extreme_backward(g, x, src_lead, touched)
+        return self._prod_backward(g, x, src_lead, touched)
+
+    def _extreme_backward(
+        self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray
+    ) -> tuple[Any, ...]:
+        y = self.saved_output._data
+        dt = g._data.dtype
+        x_hits = x._data == y
+        src_hits = src._data == _as_1d(y)[_positions(_as_1d(self.index), self.dim)].reshape(
+            self.index.shape
+        )
+        n = x_hits.astype(np.int64)
+        np.add.at(_as_1d(n), _positions(_as_1d(self.index), self.dim), _as_1d(src_hits))
+        share = g / _constant(np.maximum(n, 1).astype(dt))  # type: ignore[operator]
+        # Note: as in torch, an excluded x equal to y still counts in the share (its own
+        # gradient is then 0), so the shares of src need not add up to ȳ there.
+        gx = share * _constant((x_hits & (self.include_self | ~touched)).astype(dt))  # type: ignore[operator]
+        gsrc = self._gather(share) * _constant(src_hits.astype(dt))  # type: ignore[operator]
+        return gx, gsrc
+
+    def _prod_backward(
+        self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray
+    ) -> tuple[Any, ...]:
+        y = self.saved_output
+        at = _positions(_as_1d(self.index), self.dim)
+        x_zero = x._data == 0
+        src_zero = src._data == 0
+        zeros = (x_zero & (self.include_self | ~touched)).astype(np.int64)
+        np.add.at(_as_1d(zeros), at, _as_1d(src_zero).astype(np.int64))
+        # the product of the nonzero elements of each S_p (what the only zero's gradient is)
+        x_nz = where(_constant(x_zero), 1.0, x)
+        src_nz = where(_constant(src_zero), 1.0, src)
+        nonzero_prod = ScatterReduceBackward0.apply(
+            x_nz,
+            src_nz,
+            dim=self.dim,
+            index=self.index,
+            reduce="prod",
+            include_self=self.include_self,
+        )
+        if self.include_self:
+            others = where(_constant((zeros == 1) & x_zero), nonzero_prod, 0.0)
+            gx = g * where(_constant(zeros == 0), y / x_nz, others)
+        else:  # x counts only where nothing was sent, and there y = x
+            gx = where(_constant(touched), 0.0, g)
+        gather_zeros = _as_1d(zeros)[at].reshape(self.index.shape)
+        gsrc = self._gather(g) * where(
+            _constant(gather_zeros == 0),
+            self._gather(y) / src_nz,
+            where(_constant((gather_zeros == 1) & src_zero), self._gather(nonzero_prod), 0.0),
+        )
+        return gx, gsrc
+
+
+@register(inplace=True)
+def scatter_reduce(
+    input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True
+) -> Tensor:
+    """A copy of ``input`` with ``src`` reduced in at ``index`` along ``dim``
+    (``reduce`` in sum, prod, mean, amax, amin)."""
+    if not isinstance(src, Tensor):
+        raise TypeError(
+            f"scatter_reduce(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}"
+        )
+    dim = _wrap_dim(dim, input.ndim)
+    idx = index_array(index, "scatter")
+    given, reduce = reduce, _ALIASES.get(reduce, reduce)
+    if reduce not in _REDUCTIONS:
+        raise RuntimeError(
+            f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+        )
+    _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
+    _check_same_dtype(input, src)
+    return ScatterReduceBackward0.apply(
+        input, src, dim=dim, index=idx, reduce=reduce, include_self=bool(include_self), given=given
+    )

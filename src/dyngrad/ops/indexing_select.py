@@ -1,0 +1,351 @@
+"""index_select, index_add, index_fill, index_copy (whole slices along one dim picked by a
+1-D index) and take/put (elements of the flattened tensor).
+
+y = index_select(x, d, idx):  x̄ = index_add(zeros, d, idx, ȳ) (repeats accumulate).
+y = index_add(x, d, idx, s, alpha):  x̄ = ȳ,  s̄ = alpha · index_select(ȳ, d, idx).
+y = index_fill(x, d, idx, v):  x̄ = index_fill(ȳ, d, idx, 0),  v̄ = Σ ȳ over the filled slices.
+y = index_copy(x, d, idx, s):  x̄ = index_fill(ȳ, d, idx, 0),  s̄ = index_select(ȳ, d, idx).
+y = take(x, idx):  x̄ = put(zeros, idx, ȳ, accumulate=True).
+y = put(x, idx, s):  x̄ = put(ȳ, idx, 0) (or ȳ when accumulating),  s̄ = take(ȳ, idx).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor, _wrap_dim
+from ._registry import _TYPE_NAMES, OWN, OpNode, register
+from .indexing_gather import fmt_shape, index_array
+
+__all__ = ["index_select", "index_add", "index_fill", "index_copy", "take", "put"]
+
+
+def _along(a: np.ndarray, dim: int) -> np.ndarray:
+    """A view of ``a`` with ``dim`` first (0-d arrays as 1-element vectors)."""
+    return a.reshape(1) if a.ndim == 0 else np.moveaxis(a, dim, 0)
+
+
+def _vector(idx: np.ndarray) -> np.ndarray:
+    return idx.reshape(-1)
+
+
+def _first_out_of_range(idx: np.ndarray, low: int, size: int) -> int | None:
+    if idx.size and (idx.min() < low or idx.max() >= size):
+        flat = idx.reshape(-1)
+        return int(flat[(flat < low) | (flat >= size)][0])
+    return None
+
+
+def _dim_size(t: Tensor, dim: int) -> int:
+    return t._data.shape[dim] if t.ndim else 1
+
+
+# --- index_select ---------------------------------------------------------------------------
+
+
+class IndexSelectBackward0(OpNode):
+    """y = the slices of x along ``dim`` at ``index``;  x̄ = index_add(zeros, dim, index, ȳ)."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, dim: int, index: np.ndarray) -> Any:
+        self.shape, self.dim, self.index = a.shape, dim, index
+        if a.ndim == 0:
+            return a.copy()
+        return np.take(a, index, axis=dim)
+
+    def backward(self, g: Tensor) -> Tensor:
+        zeros = Tensor._make(np.zeros(self.shape, g._data.dtype), False, None, 0)
+        return IndexAddBackward0.apply(zeros, g, dim=self.dim, index=self.index, alpha=1)
+
+
+@register
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """The slices of ``input`` along ``dim`` at the positions in the 1-D ``index``."""
+    dim = _wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    idx = index_array(
+        index, "index_select", "index_select(): Expected dtype int32 or int64 for index"
+    )
+    if input.ndim == 0 and idx.size != 1:
+        raise RuntimeError(
+            f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)"
+        )
+    if _first_out_of_range(idx, 0, _dim_size(input, dim)) is not None:
+        raise IndexError("index out of range in self")
+    return IndexSelectBackward0.apply(input, dim=dim, index=_vector(idx))
+
+
+# --- index_add ------------------------------------------------------------------------------
+
+
+class IndexAddBackward0(OpNode):
+    """y = x with alpha·source added at ``index`` along ``dim`` (repeats accumulate);
+    x̄ = ȳ,  s̄ = alpha · index_select(ȳ, dim, index)."""
+
+    promote = OWN
+
+    def forward(
+        self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray, alpha: Any
+    ) -> Any:
+        self.dim, self.index, self.alpha = dim, index, alpha
+        out = a.copy()
+        src = _along(src, dim) if alpha == 1 else _along(src, dim) * alpha
+        np.add.at(_along(out, dim), index, src.astype(a.dtype, copy=False))
+        return out
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        gsrc = None
+        if self.needs_input_grad[1]:
+            gsrc = IndexSelectBackward0.apply(g, dim=self.dim, index=self.index)
+            if self.alpha != 1:
+                gsrc = gsrc * self.alpha
+        return g, gsrc
+
+
+def _check_source(op: str, input: Tensor, source: Tensor, dim: int, n: int, error: type) -> None:
+    if source.ndim and n != _dim_size(source, dim):
+        if op == "index_add_":
+            raise RuntimeError(
+                f"index_add_(): Number of indices ({n}) should be equal to source.size(dim): "
+                f"({_dim_size(source, dim)}), for dim: {dim}"
+            )
+        raise error(
+            f"{op}(): Number of indices ({n}) should be equal to source.size(dim) "
+            f"({_dim_size(source, dim)})"
+        )
+    same = source.ndim == input.ndim or (source.ndim <= 1 and input.ndim <= 1)
+    if same:
+        same = all(d == dim or s == t for d, (s, t) in enumerate(zip(source.shape, input.shape)))
+    if not same:
+        raise RuntimeError(
+            "source tensor shape must match self tensor shape, excluding the specified dimension. "
+            f"Got self.shape = {fmt_shape(input.shape)} source.shape = {fmt_shape(source.shape)}"
+        )
+
+
+@register(inplace=True)
+def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
+    """A copy of ``input`` with ``alpha * source`` added at ``index`` along ``dim``."""
+    dim = _wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError("index_add_(): Index is supposed to be a vector")
+    idx = _vector(
+        index_array(
+            index,
+            "index_add_",
+            f"index_add_(): Expected dtype int32/int64 for index but got: {_TYPE_NAMES[index.dtype.name]}",
+        )
+    )
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            f"index_add_(): self ({_TYPE_NAMES[input.dtype.name]}) and source "
+            f"({_TYPE_NAMES[source.dtype.name]}) must have the same scalar type"
+        )
+    _check_source("index_add_", input, source, dim, idx.size, RuntimeError)
+    size = _dim_size(input, dim)
+    bad = _first_out_of_range(idx, 0, size)
+    if bad is not None:
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    return IndexAddBackward0.apply(input, source, dim=dim, index=idx, alpha=alpha)
+
+
+# --- index_fill / index_copy ------------------------------------------------------------------
+
+
+class IndexFillBackward0(OpNode):
+    """y = x with the slices at ``index`` along ``dim`` set to a number;  x̄ = ȳ with zeros
+    there."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, value: Any, dim: int, index: np.ndarray) -> Any:
+        self.dim, self.index = dim, index
+        out = a.copy()
+        with np.errstate(all="ignore"):
+            fill = np.asarray(value).astype(a.dtype)
+        _along(out, dim)[index] = fill
+        return out
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        gx = IndexFillBackward0.apply(g, 0, dim=self.dim, index=self.index)
+        return gx, None
+
+
+class IndexFillBackward1(IndexFillBackward0):
+    """y = x with the slices at ``index`` set to a 0-d tensor v;  x̄ = ȳ with zeros there,
+    v̄ = Σ ȳ over the filled slices (each slice once, however often it is indexed)."""
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_x, need_v = self.needs_input_grad
+        gx = IndexFillBackward0.apply(g, 0, dim=self.dim, index=self.index) if need_x else None
+        gv = None
+        if need_v:
+            filled = np.unique(self.index % max(_dim_size(g, self.dim), 1))
+            gv = IndexSelectBackward0.apply(g, dim=self.dim, index=filled).sum()  # type: ignore[attr-defined]
+        return gx, gv
+
+
+@register(inplace=True)
+def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
+    """A copy of ``input`` with the slices at ``index`` along ``dim`` filled with ``value``."""
+    dim = _wrap_dim(dim, input.ndim)
+    idx = index_array(
+        index, "index_fill_", "index_fill_(): Expected dtype int64 for index.", True, IndexError
+    )
+    if index.ndim > 1:
+        raise RuntimeError("Index has to be a vector/scalar")
+    size = _dim_size(input, dim)
+    bad = _first_out_of_range(idx, -size, size)
+    if bad is not None:
+        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+    idx = _vector(idx)
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(
+                "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
+        return IndexFillBackward1.apply(input, value, dim=dim, index=idx)
+    return IndexFillBackward0.apply(input, value, dim=dim, index=idx)
+
+
+class IndexCopyBackward0(OpNode):
+    """y = x with the slices at ``index`` along ``dim`` replaced by source's;
+    x̄ = ȳ with zeros there,  s̄ = index_select(ȳ, dim, index)."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> Any:
+        self.dim, self.index = dim, index
+        out = a.copy()
+        _along(out, dim)[index] = _along(src, dim)
+        return out
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_x, need_src = self.needs_input_grad
+        gx = IndexFillBackward0.apply(g, 0, dim=self.dim, index=self.index) if need_x else None
+        gsrc = IndexSelectBackward0.apply(g, dim=self.dim, index=self.index) if need_src else None
+        return gx, gsrc
+
+
+@register(inplace=True)
+def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
+    """A copy of ``input`` with the slices at ``index`` along ``dim`` taken from ``source``."""
+    dim = _wrap_dim(dim, input.ndim)
+    if index.ndim > 1:
+        raise IndexError("index_copy_(): Index should have dimension 1 or 0 (got 2)")
+    idx = _vector(
+        index_array(
+            index,
+            "index_copy_",
+            f"index_copy_(): Expected a long tensor for index, but got {_TYPE_NAMES[index.dtype.name]}",
+            True,
+        )
+    )
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            f"index_copy_(): self and source expected to have the same dtype, but got (self) "
+            f"{_TYPE_NAMES[input.dtype.name]} and (source) {_TYPE_NAMES[source.dtype.name]}"
+        )
+    _check_source("index_copy_", input, source, dim, idx.size, IndexError)
+    size = _dim_size(input, dim)
+    bad = _first_out_of_range(idx, 0, size)
+    if bad is not None:
+        raise IndexError(
+            f"index_copy_(): index {bad} is out of bounds for dimension {dim} with size {size}"
+        )
+    return IndexCopyBackward0.apply(input, source, dim=dim, index=idx)
+
+
+# --- take / put -------------------------------------------------------------------------------
+
+
+def _flat_index(input: Tensor, index: Tensor, op: str) -> np.ndarray:
+    idx = index_array(
+        index,
+        op,
+        f"{op}(): Expected a long tensor for index, but got {_TYPE_NAMES[index.dtype.name]}",
+        True,
+    )
+    n = input._data.size
+    if n == 0 and idx.size:
+        raise IndexError(f"{op}(): tried to take from an empty tensor")
+    bad = _first_out_of_range(idx, -n, n)
+    if bad is not None:
+        raise IndexError(f"out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return idx
+
+
+class TakeBackward0(OpNode):
+    """y = x.flatten()[index];  x̄ = put(zeros, index, ȳ, accumulate=True)."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, index: np.ndarray) -> Any:
+        self.shape, self.index = a.shape, index
+        return a.reshape(-1)[index]
+
+    def backward(self, g: Tensor) -> Tensor:
+        zeros = Tensor._make(np.zeros(self.shape, g._data.dtype), False, None, 0)
+        return PutBackward0.apply(zeros, g, index=self.index, accumulate=True)
+
+
+@register
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """The elements of ``input`` (as if flattened) at ``index``, in ``index``'s shape."""
+    return TakeBackward0.apply(input, index=_flat_index(input, index, "take"))
+
+
+class PutBackward0(OpNode):
+    """y = x with source written (or added) at flat positions ``index``;
+    x̄ = ȳ with zeros there (or ȳ when accumulating),  s̄ = take(ȳ, index)."""
+
+    promote = OWN
+
+    def forward(self, a: np.ndarray, src: np.ndarray, index: np.ndarray, accumulate: bool) -> Any:
+        self.index, self.accumulate, self.src_shape = index, accumulate, np.shape(src)
+        out = a.copy()
+        flat = out.reshape(-1)  # a view: ``out`` is contiguous
+        values = np.asarray(src).reshape(-1)
+        if accumulate:
+            np.add.at(flat, index.reshape(-1), values)
+        else:
+            flat[index.reshape(-1)] = values
+        return out
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        need_x, need_src = self.needs_input_grad
+        gx = gsrc = None
+        if need_x:
+            gx = (
+                g
+                if self.accumulate
+                else PutBackward0.apply(
+                    g, np.zeros(self.index.size, g._data.dtype), index=self.index, accumulate=False
+                )
+            )
+        if need_src:
+            gsrc = TakeBackward0.apply(g, index=self.index).reshape(self.src_shape)  # type: ignore[attr-defined]
+        return gx, gsrc
+
+
+@register(inplace=True)
+def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) -> Tensor:
+    """A copy of ``input`` with ``source``'s elements written (or added) at the flat
+    positions ``index``."""
+    if source.dtype is not input.dtype:
+        raise RuntimeError(
+            "put_(): self and source expected to have the same dtype, but got self.dtype = "
+            f"{_TYPE_NAMES[input.dtype.name]} and source.dtype = {_TYPE_NAMES[source.dtype.name]}"
+        )
+    if source._data.size != index._data.size:
+        raise IndexError(
+            "put_(): Expected source and index to have the same number of elements, but got "
+            f"source.numel() = {source._data.size}, index.numel() = {index._data.size}"
+        )
+    idx = _flat_index(input, index, "put_")
+    return PutBackward0.apply(input, source, index=idx, accumulate=accumulate)

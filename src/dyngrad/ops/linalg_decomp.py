@@ -1,0 +1,321 @@
+"""Inverse, determinants, linear solves and the Cholesky factor, on (batches of) square
+matrices via ``numpy.linalg``.
+
+Their backward formulas are written with dyngrad ops on the saved input and output, so they
+can be differentiated again (``create_graph=True``):
+
+- Y = A⁻¹:            Ā = −Yᵀ Ȳ Yᵀ
+- d = det A:          Ā = d̄ · d · A⁻ᵀ  (the adjugate, from the SVD, where A is singular)
+- (s, l) = slogdet A: Ā = l̄ · A⁻ᵀ
+- X = A⁻¹ B:          B̄ = A⁻ᵀ X̄,  Ā = −B̄ Xᵀ   (X = B A⁻¹: B̄ = X̄ A⁻ᵀ,  Ā = −Xᵀ B̄)
+- A = L Lᵀ:           Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹), Φ = lower triangle with the diagonal halved
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._registry import _TYPE_NAMES, OWN, OpNode, register
+from .linalg import _broadcast_batch, matmul
+from .linalg_common import (
+    LinAlgError,
+    batch_prefix,
+    check_float,
+    check_square,
+    constant,
+    result_type,
+    sym,
+)
+
+__all__ = ["linalg_inv", "det", "slogdet", "logdet", "linalg_solve", "linalg_cholesky"]
+
+linalg_slogdet_result = result_type("linalg_slogdet", ("sign", "logabsdet"))
+slogdet_result = result_type("slogdet", ("sign", "logabsdet"))
+
+
+def _first_zero_pivot(a: np.ndarray) -> int:
+    """LAPACK getrf's ``info`` for one matrix: the 1-based index of the first exactly-zero
+    pivot of LU with partial pivoting (0 when there is none)."""
+    lu = np.array(a, copy=True)
+    n = lu.shape[0]
+    info = 0
+    for j in range(n):
+        p = j + int(np.argmax(np.abs(lu[j:, j])))
+        if lu[p, j] == 0:
+            info = info or j + 1
+            continue
+        lu[[j, p]] = lu[[p, j]]
+        lu[j + 1 :, j] /= lu[j, j]
+        lu[j + 1 :, j + 1 :] -= np.outer(lu[j + 1 :, j], lu[j, j + 1 :])
+    return info
+
+
+def _singular_error(op: str, a: np.ndarray) -> LinAlgError:
+    mats = a.reshape(-1, *a.shape[-2:])
+    for i, m in enumerate(mats):
+        info = _first_zero_pivot(m)
+        if info:
+            return LinAlgError(
+                f"{op}: {batch_prefix(a.shape, i)}The diagonal element {info} is zero, the "
+                "inversion could not be completed because the input matrix is singular."
+            )
+    return LinAlgError(f"{op}: The input matrix is singular.")
+
+
+class LinalgInvExBackward0(OpNode):
+    """Y = A⁻¹;  Ā = −Yᵀ Ȳ Yᵀ."""
+
+    promote = OWN
+    save_output = True
+
+    def forward(self, a: np.ndarray) -> Any:
+        try:
+            return np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise _singular_error("linalg.inv", a) from None
+
+    def backward(self, g: Tensor) -> Tensor:
+        yt = self.saved_output.mT  # type: ignore[attr-defined]
+        return -matmul(matmul(yt, g), yt)
+
+
+def linalg_inv(A: Tensor) -> Tensor:
+    """The inverse of a square matrix (or of each in a batch); singular -> LinAlgError."""
+    check_square("linalg.inv", A)
+    return LinalgInvExBackward0.apply(A)  # type: ignore[no-any-return]
+
+
+@register
+def inverse(input: Tensor) -> Tensor:
+    """The inverse of a square matrix (torch.inverse, the same as torch.linalg.inv)."""
+    return linalg_inv(input)
+
+
+# --- determinants --------------------------------------------------------------------
+
+
+class LinalgDetBackward0(OpNode):
+    """d = det A;  Ā = d̄ · d · A⁻ᵀ = d̄ · adj(A)ᵀ (from the SVD where A is singular)."""
+
+    promote = OWN
+    save = (0,)
+    save_output = True
+
+    def forward(self, a: np.ndarray) -> Any:
+        return np.linalg.det(a)
+
+    def backward(self, g: Tensor) -> Tensor:
+        (a,) = self.saved_tensors
+        d = self.saved_output
+        scale = (g * d).unsqueeze(-1).unsqueeze(-1)  # type: ignore[operator]
+        if np.all(d._data != 0):
+            return scale * linalg_inv(a).mT  # type: ignore[attr-defined,no-any-return]
+        return g.unsqueeze(-1).unsqueeze(-1) * _adjugate_t(a)  # type: ignore[attr-defined,no-any-return]
+
+
+def _adjugate_t(a: Tensor) -> Tensor:
+    """adj(A)ᵀ = det(U)·det(V) · U diag(∏_{j≠i} sⱼ) Vᵀ for A = U diag(s) Vᵀ (any rank)."""
+    from .linalg_spectral import linalg_svd
+
+    u, s, vh = linalg_svd(a, full_matrices=False)
+    n = s.shape[-1]
+    signs = np.linalg.det(u._data) * np.linalg.det(vh._data)
+    eye = constant(np.eye(n, dtype=bool))
+    from .elementwise import where
+
+    others = where(eye, 1.0, s.unsqueeze(-2).expand(*s.shape[:-1], n, n))  # type: ignore[attr-defined]
+    cofactor_s = others.prod(-1)
+    adj_t = matmul(u * cofactor_s.unsqueeze(-2), vh)
+    return adj_t * constant(signs.astype(a._data.dtype)).unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined,no-any-return]
+
+
+@register
+def det(input: Tensor) -> Tensor:
+    """The determinant of a square matrix (or of each in a batch)."""
+    check_square("linalg.det", input)
+    return LinalgDetBackward0.apply(input)  # type: ignore[no-any-return]
+
+
+class LinalgSlogdetBackward0(OpNode):
+    """(s, l) = (sign det A, log |det A|);  Ā = l̄ · A⁻ᵀ = l̄ · adj(A)ᵀ / det A (s is piecewise
+    constant; at a singular A the gradient is infinite)."""
+
+    promote = OWN
+    save = (0,)
+    n_outputs = 2
+    quiet = True
+
+    def forward(self, a: np.ndarray) -> Any:
+        sign, logabs = np.linalg.slogdet(a)
+        self.singular = bool(np.any(sign == 0))
+        return np.asarray(sign, a.dtype), np.asarray(logabs, a.dtype)
+
+    def backward(self, g_sign: Tensor, g_logabs: Tensor) -> Tensor:
+        (a,) = self.saved_tensors
+        scale = g_logabs.unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined]
+        if not self.singular:
+            return scale * linalg_inv(a).mT  # type: ignore[attr-defined,no-any-return]
+        d = det(a).unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined]
+        return scale * _adjugate_t(a) / d  # type: ignore[no-any-return]
+
+
+def linalg_slogdet(A: Tensor) -> Any:
+    """(sign, logabsdet) of det A: the log of |det A| without overflow."""
+    check_square("linalg.slogdet", A)
+    return linalg_slogdet_result(LinalgSlogdetBackward0.apply(A))
+
+
+@register
+def slogdet(input: Tensor) -> Any:
+    """(sign, logabsdet) of the determinant (torch.slogdet)."""
+    check_square("linalg.slogdet", input)
+    return slogdet_result(LinalgSlogdetBackward0.apply(input))
+
+
+@register
+def logdet(input: Tensor) -> Tensor:
+    """log det A: nan where det A < 0, -inf where it is 0."""
+    from .elementwise import where
+
+    check_square("logdet", input)
+    sign, logabs = LinalgSlogdetBackward0.apply(input)
+    return where(sign < 0, float("nan"), logabs)  # type: ignore[no-any-return]
+
+
+# --- solve ---------------------------------------------------------------------------
+
+
+def _is_vector_rhs(a: Tensor, b: Tensor) -> bool:
+    """torch treats B as a (batch of) vector(s) when it is 1-D or A's shape without a column."""
+    return b.ndim == 1 or (b.ndim == a.ndim - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
+
+
+class LinalgSolveExBackward0(OpNode):
+    """X = A⁻¹B;  B̄ = A⁻ᵀX̄,  Ā = −B̄Xᵀ.  (left=False: X = BA⁻¹;  B̄ = X̄A⁻ᵀ,  Ā = −XᵀB̄.)"""
+
+    promote = OWN
+    save = (0,)
+    save_output = True
+
+    def forward(self, a: np.ndarray, b: np.ndarray, left: bool, vector: bool) -> Any:
+        self.left, self.vector = left, vector
+        try:
+            if vector:  # (only with left=True: torch refuses a vector B for XA = B)
+                return np.linalg.solve(a, b[..., None])[..., 0]
+            if left:
+                return np.linalg.solve(a, b)
+            return np.swapaxes(
+                np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2
+            )
+        except np.linalg.LinAlgError:
+            raise LinAlgError(
+                "torch.linalg.solve: The solver failed because the input matrix is singular."
+            ) from None
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        (a,) = self.saved_tensors
+        x = self.saved_output
+        need_a = self.needs_input_grad[0]
+        if self.vector:
+            gb = linalg_solve(a.mT, g)  # type: ignore[attr-defined]
+            ga = -gb.unsqueeze(-1) * x.unsqueeze(-2) if need_a else None  # type: ignore[attr-defined]
+            return ga, gb
+        if self.left:
+            gb = linalg_solve(a.mT, g)  # type: ignore[attr-defined]
+            ga = -matmul(gb, x.mT) if need_a else None  # type: ignore[attr-defined]
+            return ga, gb
+        gb = linalg_solve(a.mT, g, left=False)  # type: ignore[attr-defined]
+        ga = -matmul(x.mT, gb) if need_a else None  # type: ignore[attr-defined]
+        return ga, gb
+
+
+def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with A X = B (``left=False``: X A = B); batch dims broadcast; B may be a vector."""
+    check_square("linalg.solve", A)
+    check_float("linalg.solve", B)
+    if A.dtype is not B.dtype:
+        raise RuntimeError(
+            "linalg.solve: Expected A and B to have the same dtype, but found A of type "
+            f"{_TYPE_NAMES[A.dtype.name]} and B of type {_TYPE_NAMES[B.dtype.name]} instead"
+        )
+    vector = _is_vector_rhs(A, B)
+    n = A.shape[-1]
+    rows, cols = (B.shape[-1], 1) if vector else B.shape[-2:]
+    if (rows if left else cols) != n:
+        eq = "AX = B" if left else "XA = B"
+        raise RuntimeError(
+            f"linalg.solve: Incompatible shapes of A and B for the equation {eq} "
+            f"({n}x{n} and {rows}x{cols})"
+        )
+    batch_b = tuple(B.shape[:-1] if vector else B.shape[:-2])
+    _broadcast_batch(batch_b, tuple(A.shape[:-2]))  # torch's error for mismatched batches
+    return LinalgSolveExBackward0.apply(A, B, left=left, vector=vector)  # type: ignore[no-any-return]
+
+
+# --- Cholesky ------------------------------------------------------------------------
+
+
+def _first_failing_minor(a: np.ndarray) -> int:
+    """The order of the first leading minor of one matrix (lower triangle read) that is not
+    positive-definite, as LAPACK potrf reports it."""
+    n = a.shape[-1]
+    low = np.zeros((n, n), dtype=np.float64)
+    m = a.astype(np.float64)
+    for j in range(n):
+        d = m[j, j] - low[j, :j] @ low[j, :j]
+        if not d > 0:
+            return j + 1
+        low[j, j] = np.sqrt(d)
+        low[j + 1 :, j] = (m[j + 1 :, j] - low[j + 1 :, :j] @ low[j, :j]) / low[j, j]
+    return n
+
+
+def _not_pd_error(a: np.ndarray) -> LinAlgError:
+    mats = a.reshape(-1, *a.shape[-2:])
+    for i, m in enumerate(mats):
+        try:
+            np.linalg.cholesky(m)
+        except np.linalg.LinAlgError:
+            order = _first_failing_minor(m)
+            return LinAlgError(
+                f"linalg.cholesky: {batch_prefix(a.shape, i)}The factorization could not be "
+                "completed because the input is not positive-definite (the leading minor of "
+                f"order {order} is not positive-definite)."
+            )
+    return LinAlgError("linalg.cholesky: The input is not positive-definite.")
+
+
+class LinalgCholeskyExBackward0(OpNode):
+    """A = L Lᵀ (L lower; ``upper`` returns Lᵀ);
+    Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹), Φ(M) = tril(M) with its diagonal halved."""
+
+    promote = OWN
+    save_output = True
+    quiet = True
+
+    def forward(self, a: np.ndarray, upper: bool) -> Any:
+        self.upper = upper
+        try:
+            low = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise _not_pd_error(a) from None
+        return np.ascontiguousarray(np.swapaxes(low, -1, -2)) if upper else low
+
+    def backward(self, g: Tensor) -> Tensor:
+        low = self.saved_output
+        if self.upper:
+            low, g = low.mT, g.mT  # type: ignore[attr-defined]
+        m = matmul(low.mT, g)  # type: ignore[attr-defined]
+        phi = m.tril() - 0.5 * m.tril().triu()  # type: ignore[attr-defined]
+        low_inv = linalg_inv(low)
+        return sym(matmul(matmul(low_inv.mT, phi), low_inv))  # type: ignore[attr-defined]
+
+
+def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """L lower-triangular with A = L Lᵀ (``upper``: U = Lᵀ); not positive-definite ->
+    LinAlgError naming the failing leading minor."""
+    check_square("linalg.cholesky", A)
+    return LinalgCholeskyExBackward0.apply(A, upper=upper)  # type: ignore[no-any-return]

@@ -1,0 +1,341 @@
+"""QR, SVD, the symmetric eigendecomposition and the pseudo-inverse, via ``numpy.linalg``.
+
+Backward formulas (real matrices; F is the matrix 1/(λⱼ − λᵢ) off the diagonal, 0 on it):
+
+- A = QR (Q m×k, R k×n, m ≥ n): M = R R̄ᵀ − Q̄ᵀQ,  Ā = (Q̄ + Q·copyltu(M)) R⁻ᵀ, where
+  copyltu(M) is M's lower triangle mirrored into the upper; for m < n, A = [X | Y] with
+  X = Q·R[:, :m], so Ȳ = Q·R̄[:, m:] and X̄ comes from the square case with Q̄ + Y R̄[:, m:]ᵀ.
+- A = U diag(s) Vᵀ (reduced): with F over s², Jᵤ = F ∘ (UᵀŪ − ŪᵀU), Jᵥ = F ∘ (VᵀV̄ − V̄ᵀV),
+  Ā = U (Jᵤ S + diag(s̄) + S Jᵥ) Vᵀ + (I − UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I − VVᵀ).
+  U and V are only defined up to the sign of each singular pair: only losses that do not
+  depend on those signs (as U diag(s) Vᵀ, or s) have a gradient, as in torch.
+- A = V diag(λ) Vᵀ (symmetric): X = VᵀV̄,  Ā = V (diag(λ̄) + F ∘ (X − Xᵀ)/2) Vᵀ.
+- P = A⁺: Ā = −Pᵀ P̄ Pᵀ + (I − AP) P̄ᵀ P Pᵀ + Pᵀ P P̄ᵀ (I − PA).
+
+The factors a backward needs are kept as arrays; with ``create_graph=True`` the backward
+recomputes them with the differentiable op instead, so the gradient can be differentiated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from ..autograd import grad_mode
+from ._registry import FUNCTIONS, OWN, OpNode, register
+from .linalg import matmul
+from .linalg_common import (
+    check_float,
+    check_matrix,
+    constant,
+    off_diagonal_reciprocal,
+    result_type,
+)
+from .linalg_decomp import linalg_solve
+
+__all__ = ["linalg_qr", "linalg_svd", "linalg_svdvals", "linalg_eigh", "linalg_eigvalsh",
+           "linalg_pinv", "qr", "svd", "pinverse"]  # fmt: skip
+
+linalg_qr_result = result_type("linalg_qr", ("Q", "R"))
+qr_result = result_type("qr", ("Q", "R"))
+linalg_svd_result = result_type("linalg_svd", ("U", "S", "Vh"))
+svd_result = result_type("svd", ("U", "S", "V"))
+linalg_eigh_result = result_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+
+
+def _recording(node: Any) -> bool:
+    return isinstance(node, OpNode)
+
+
+def _factors(node: OpNode, names: tuple[str, ...], recompute: Any) -> tuple[Tensor, ...]:
+    """The decomposition's outputs for the backward: constants, or (under create_graph)
+    recomputed from the saved input with the differentiable op."""
+    if grad_mode.state.grad_enabled:
+        return tuple(recompute(*node.saved_tensors))
+    node.saved_tensors  # noqa: B018 - raises if the graph was freed
+    return tuple(constant(node.__dict__[n]) for n in names)
+
+
+# --- QR ------------------------------------------------------------------------------
+
+
+class LinalgQrBackward0(OpNode):
+    """A = QR (see the module docstring for Ā)."""
+
+    promote = OWN
+    save = (0,)
+    n_outputs = 2
+
+    def forward(self, a: np.ndarray, mode: str) -> Any:
+        self.mode = mode
+        if mode == "r":
+            return np.empty(0, a.dtype), np.linalg.qr(a, mode="r")
+        q, r = np.linalg.qr(a, mode=mode)  # type: ignore[call-overload]
+        if _recording(self):
+            self.q, self.r = q, r
+        return q, r
+
+    def backward(self, gq: Tensor, gr: Tensor) -> Tensor:
+        (a,) = self.saved_tensors
+        m, n = a.shape[-2:]
+        if self.mode == "r":
+            raise RuntimeError(
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+                "through linalg.qr."
+            )
+        if self.mode == "complete" and m > n:
+            raise RuntimeError(
+                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+            )
+        q, r = _factors(self, ("q", "r"), lambda x: linalg_qr(x, mode=self.mode))
+        if m >= n:
+            return _qr_backward_tall(q, r, gq, gr)
+        y = a[..., m:]  # type: ignore[index]
+        r_x, gr_x, gr_y = r[..., :m], gr[..., :m], gr[..., m:]  # type: ignore[index]
+        gx = _qr_backward_tall(q, r_x, gq + matmul(y, gr_y.mT), gr_x)  # type: ignore[attr-defined]
+        gy = matmul(q, gr_y)
+        return FUNCTIONS["cat"]([gx, gy], -1)  # type: ignore[no-any-return]
+
+
+def _qr_backward_tall(q: Tensor, r: Tensor, gq: Tensor, gr: Tensor) -> Tensor:
+    m = matmul(r, gr.mT) - matmul(gq.mT, q)  # type: ignore[attr-defined]
+    copyltu = m.tril() + m.tril(-1).mT  # type: ignore[attr-defined]
+    b = gq + matmul(q, copyltu)
+    return linalg_solve(r, b.mT).mT  # type: ignore[attr-defined,no-any-return]
+
+
+def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
+    """A = QR with orthonormal columns in Q and R upper-triangular; mode 'reduced',
+    'complete' or 'r' (R only, Q empty)."""
+    check_matrix("linalg.qr", A)
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
+            "'r', or 'complete'"
+        )
+    check_float("linalg.qr", A)
+    return linalg_qr_result(LinalgQrBackward0.apply(A, mode=mode))
+
+
+@register
+def qr(input: Tensor, some: bool = True) -> Any:
+    """torch.qr: linalg.qr with ``some`` choosing 'reduced' (True) or 'complete'."""
+    q, r = linalg_qr(input, "reduced" if some else "complete")
+    return qr_result((q, r))
+
+
+# --- SVD -----------------------------------------------------------------------------
+
+
+class LinalgSvdBackward0(OpNode):
+    """A = U diag(S) Vh (see the module docstring for Ā); also svdvals (S only)."""
+
+    promote = OWN
+    save = (0,)
+    n_outputs = 3
+    quiet = True
+
+    def forward(self, a: np.ndarray, full_matrices: bool, compute_uv: bool) -> Any:
+        self.compute_uv = compute_uv
+        if not compute_uv and not _recording(self):
+            return np.linalg.svd(a, compute_uv=False)
+        if compute_uv:
+            outs = np.linalg.svd(a, full_matrices=full_matrices)
+        if _recording(self):
+            k = min(a.shape[-2:])
+            u, s, vh = outs if compute_uv else np.linalg.svd(a, full_matrices=False)
+            self.u, self.s, self.vh = u[..., :k], s, vh[..., :k, :]
+        if not compute_uv:
+            self.n_outputs = 1
+            return self.s
+        return tuple(outs)
+
+    def backward(self, *grads: Tensor) -> Tensor:
+        (a,) = self.saved_tensors
+        if self.compute_uv:
+            k = min(a.shape[-2:])
+            gu, gs, gvh = grads
+            gu, gvh = gu[..., :k], gvh[..., :k, :]  # type: ignore[index]
+        else:
+            gu, gs, gvh = None, grads[0], None  # type: ignore[assignment]
+        u, s, vh = _factors(self, ("u", "s", "vh"), lambda x: linalg_svd(x, full_matrices=False))
+        return _svd_backward(u, s, vh, gu, gs, gvh)
+
+
+def _svd_backward(u: Tensor, s: Tensor, vh: Tensor, gu: Tensor | None, gs: Tensor,
+                  gvh: Tensor | None) -> Tensor:  # fmt: skip
+    m, n = u.shape[-2], vh.shape[-1]
+    k = s.shape[-1]
+    inner = gs.diag_embed()  # type: ignore[attr-defined]
+    if gu is None and gvh is None:
+        return matmul(u * gs.unsqueeze(-2), vh)  # type: ignore[attr-defined]
+    s_row = s.unsqueeze(-2)  # type: ignore[attr-defined]
+    s2 = s * s  # type: ignore[operator]
+    f = off_diagonal_reciprocal(s2.unsqueeze(-2) - s2.unsqueeze(-1))  # type: ignore[attr-defined]
+    v, gv = vh.mT, gvh.mT  # type: ignore[union-attr,attr-defined]
+    utgu = matmul(u.mT, gu)  # type: ignore[attr-defined]
+    vtgv = matmul(v.mT, gv)
+    inner = inner + (f * (utgu - utgu.mT)) * s_row + s.unsqueeze(-1) * (f * (vtgv - vtgv.mT))  # type: ignore[attr-defined]
+    ga = matmul(matmul(u, inner), vh)
+    if m > k:
+        ga = ga + matmul((gu - matmul(u, utgu)) / s_row, vh)  # type: ignore[operator]
+    if n > k:
+        ga = ga + matmul(u, ((gv - matmul(v, vtgv)) / s_row).mT)  # type: ignore[attr-defined]
+    return ga
+
+
+def linalg_svd(A: Tensor, full_matrices: bool = True) -> Any:
+    """A = U diag(S) Vh, singular values S descending; ``full_matrices=False`` gives the
+    reduced factors (U m×k, Vh k×n, k = min(m, n))."""
+    check_matrix("linalg.svd", A)
+    check_float("linalg.svd", A)
+    return linalg_svd_result(
+        LinalgSvdBackward0.apply(A, full_matrices=full_matrices, compute_uv=True)
+    )
+
+
+def linalg_svdvals(A: Tensor) -> Tensor:
+    """The singular values of A, descending."""
+    check_matrix("linalg.svd", A)
+    check_float("linalg.svd", A)
+    return LinalgSvdBackward0.apply(A, full_matrices=False, compute_uv=False)  # type: ignore[no-any-return]
+
+
+@register
+def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
+    """torch.svd: (U, S, V) with V (not Vh); ``some`` chooses the reduced factors."""
+    u, s, vh = linalg_svd(input, full_matrices=not some)
+    if not compute_uv:
+        zeros_u = constant(np.zeros(u.shape, u._data.dtype))
+        zeros_v = constant(np.zeros(vh.mT.shape, vh._data.dtype))  # type: ignore[attr-defined]
+        return svd_result((zeros_u, s, zeros_v))
+    return svd_result((u, s, vh.mT))  # type: ignore[attr-defined]
+
+
+# --- symmetric eigendecomposition ----------------------------------------------------
+
+
+class LinalgEighBackward0(OpNode):
+    """A = V diag(λ) Vᵀ, λ ascending (see the module docstring for Ā); also eigvalsh."""
+
+    promote = OWN
+    save = (0,)
+    n_outputs = 2
+    quiet = True
+
+    def forward(self, a: np.ndarray, uplo: str, compute_v: bool) -> Any:
+        self.uplo, self.compute_v = uplo, compute_v
+        if not compute_v and not _recording(self):
+            return np.linalg.eigvalsh(a, UPLO=uplo)  # type: ignore[call-overload]
+        w, v = np.linalg.eigh(a, UPLO=uplo)  # type: ignore[call-overload]
+        if _recording(self):
+            self.w, self.v = w, v
+        if not compute_v:
+            self.n_outputs = 1
+            return w
+        return w, v
+
+    def backward(self, *grads: Tensor) -> Tensor:
+        w, v = _factors(self, ("w", "v"), lambda x: linalg_eigh(x, self.uplo))
+        gw = grads[0]
+        inner = gw.diag_embed()  # type: ignore[attr-defined]
+        if self.compute_v:
+            x = matmul(v.mT, grads[1])  # type: ignore[attr-defined]
+            f = off_diagonal_reciprocal(w.unsqueeze(-2) - w.unsqueeze(-1))  # type: ignore[attr-defined]
+            inner = inner + f * (x - x.mT) * 0.5  # type: ignore[attr-defined]
+        return matmul(matmul(v, inner), v.mT)  # type: ignore[attr-defined]
+
+
+def _check_eigh(A: Tensor, UPLO: str) -> None:
+    from .linalg_common import check_square
+
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    check_matrix("linalg.eigh", A)
+    if A.shape[-1] != A.shape[-2]:
+        check_square("linalg.eigh", A)
+    if not A.dtype.is_floating_point:
+        from ._registry import _TYPE_NAMES
+
+        raise NotImplementedError(
+            f"\"linalg_eigh_cpu\" not implemented for '{_TYPE_NAMES[A.dtype.name]}'"
+        )
+
+
+def linalg_eigh(A: Tensor, UPLO: str = "L") -> Any:
+    """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix, reading
+    its lower (``UPLO='L'``) or upper triangle."""
+    _check_eigh(A, UPLO)
+    return linalg_eigh_result(LinalgEighBackward0.apply(A, uplo=UPLO, compute_v=True))
+
+
+def linalg_eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """The eigenvalues (ascending) of a symmetric matrix."""
+    _check_eigh(A, UPLO)
+    return LinalgEighBackward0.apply(A, uplo=UPLO, compute_v=False)  # type: ignore[no-any-return]
+
+
+# --- pseudo-inverse ------------------------------------------------------------------
+
+
+class LinalgPinvBackward0(OpNode):
+    """P = A⁺ (singular values at or below the tolerance count as 0; see the module docstring)."""
+
+    promote = OWN
+    save = (0,)
+    save_output = True
+    quiet = True
+
+    def forward(self, a: np.ndarray, atol: Any, rtol: Any, hermitian: bool) -> Any:
+        if hermitian:
+            w, v = np.linalg.eigh(a)
+            keep = _keep(np.abs(w), atol, rtol, a)
+            inv_w = np.where(keep, 1 / np.where(keep, w, 1), 0).astype(a.dtype)
+            return np.matmul(v * inv_w[..., None, :], np.swapaxes(v, -1, -2))
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        keep = _keep(s, atol, rtol, a)
+        inv_s = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(a.dtype)
+        return np.matmul(np.swapaxes(vh, -1, -2) * inv_s[..., None, :], np.swapaxes(u, -1, -2))
+
+    def backward(self, g: Tensor) -> Tensor:
+        (a,) = self.saved_tensors
+        p = self.saved_output
+        pt, gt = p.mT, g.mT  # type: ignore[attr-defined]
+        ppt = matmul(p, pt)
+        ptp = matmul(pt, p)
+        first = -matmul(matmul(pt, g), pt)
+        left = matmul(gt, ppt)
+        right = matmul(ptp, gt)
+        return first + left - matmul(a, matmul(p, left)) + right - matmul(matmul(right, p), a)
+
+
+def _keep(s: np.ndarray, atol: Any, rtol: Any, a: np.ndarray) -> np.ndarray:
+    """Singular values above torch's cutoff max(atol, rtol·σ₁) (rtol defaults to ε·max(m, n)
+    when atol is not given, else to 0)."""
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else np.finfo(a.dtype).eps * max(a.shape[-2:])
+    smax = s.max(axis=-1, keepdims=True, initial=0.0)
+    tol = np.maximum(atol or 0.0, rtol * smax)
+    return s > tol
+
+
+def linalg_pinv(
+    A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False
+) -> Tensor:
+    """The Moore-Penrose pseudo-inverse (via the SVD, or eigh when ``hermitian``)."""
+    check_matrix("linalg.pinv", A)
+    check_float("linalg.pinv", A)
+    return LinalgPinvBackward0.apply(A, atol=_number(atol), rtol=_number(rtol), hermitian=hermitian)  # type: ignore[no-any-return]
+
+
+def _number(x: Any) -> Any:
+    return x.item() if isinstance(x, Tensor) else x
+
+
+@register
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """torch.pinverse: linalg.pinv with ``rcond`` as the relative tolerance."""
+    return linalg_pinv(input, rtol=rcond)

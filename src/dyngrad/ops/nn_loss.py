@@ -1,0 +1,253 @@
+"""Fused loss functions, one node each as torch names it: MseLoss, SmoothL1Loss, HuberLoss,
+BinaryCrossEntropy, BinaryCrossEntropyWithLogits, NllLoss and NllLoss2D.
+
+``reduction`` is ``'none'`` (per element), ``'sum'`` or ``'mean'``; the backward scales the
+pointwise derivative by ȳ (and by 1/n, or by 1/Σw for the weighted mean of ``nll_loss``).
+Input and target broadcast against each other; the engine sums each gradient back to its
+input's shape. Class weights (``weight``, ``pos_weight``) get no gradient, as in torch.
+The argument checks and torch's warnings live in ``nn.functional``; these are the kernels.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._registry import OWN, OpNode
+from .elementwise import where
+from .nn_activation import logsigmoid
+
+__all__ = [
+    "mse_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "nll_loss_kernel",
+]  # fmt: skip
+
+
+def _reduce(values: np.ndarray, reduction: str) -> Any:
+    if reduction == "none":
+        return values
+    total = np.sum(values)
+    return total / values.size if reduction == "mean" else total  # 0/0 = nan for empty input
+
+
+class _PointwiseLoss(OpNode):
+    """A loss ℓ(x, t) summed, averaged or kept per element; each subclass's forward computes
+    ℓ and its ``derivative`` gives ∂ℓ/∂x (∂ℓ/∂t is its negative).
+
+    Note: without a graph to record, ``forward`` runs on a scratch object, so forwards call
+    module-level helpers rather than methods of ``self``."""
+
+    save = (0, 1)
+    quiet = True
+
+    def derivative(self, d: Tensor) -> Tensor:
+        """∂ℓ/∂x as a function of d = x − t."""
+        raise NotImplementedError
+
+    def backward(self, g: Tensor) -> tuple[Tensor, Tensor]:
+        x, t = self.saved_tensors
+        if self.reduction == "mean":
+            g = g / self.count
+        grad = g * self.derivative(x - t)
+        return grad, -grad
+
+
+def _finish(node: Any, values: np.ndarray, reduction: str, **params: Any) -> Any:
+    node.reduction = reduction
+    node.count = values.size
+    node.params = params
+    return _reduce(values, reduction)
+
+
+class MseLossBackward0(_PointwiseLoss):
+    """ℓ = (x − t)²;  x̄ = ȳ · 2(x − t),  t̄ = −x̄."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray, reduction: str) -> Any:
+        d = a - b
+        return _finish(self, d * d, reduction)
+
+    def derivative(self, d: Tensor) -> Tensor:
+        return d * 2.0
+
+
+class SmoothL1LossBackward0(_PointwiseLoss):
+    """ℓ = ½d²/β where |d| < β, else |d| − ½β (d = x − t);  x̄ = ȳ · clamp(d/β, −1, 1)."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray, reduction: str, beta: float) -> Any:
+        d = np.abs(a - b)
+        values = np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
+        return _finish(self, values, reduction, beta=beta)
+
+    def derivative(self, d: Tensor) -> Tensor:
+        return (d / self.params["beta"]).clamp(-1.0, 1.0)  # type: ignore[attr-defined,no-any-return]
+
+
+class HuberLossBackward0(_PointwiseLoss):
+    """ℓ = ½d² where |d| < δ, else δ(|d| − ½δ) (d = x − t);  x̄ = ȳ · clamp(d, −δ, δ)."""
+
+    def forward(self, a: np.ndarray, b: np.ndarray, reduction: str, delta: float) -> Any:
+        d = np.abs(a - b)
+        values = np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+        return _finish(self, values, reduction, delta=delta)
+
+    def derivative(self, d: Tensor) -> Tensor:
+        delta = self.params["delta"]
+        return d.clamp(-delta, delta)  # type: ignore[attr-defined,no-any-return]
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    return MseLossBackward0.apply(input, target, reduction=reduction)  # type: ignore[no-any-return]
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str, beta: float) -> Tensor:
+    return SmoothL1LossBackward0.apply(input, target, reduction=reduction, beta=beta)  # type: ignore[no-any-return]
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str, delta: float) -> Tensor:
+    return HuberLossBackward0.apply(input, target, reduction=reduction, delta=delta)  # type: ignore[no-any-return]
+
+
+_LOG_FLOOR = -100.0  # torch clamps log(x) and log(1 − x) at −100, so x = 0 or 1 stays finite
+
+
+class BinaryCrossEntropyBackward0(OpNode):
+    """ℓ = −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at −100;
+    x̄ = ȳ·w·(x − t) / max(x(1 − x), 1e-12);  t̄ = ȳ·w·(log(1 − x) − log x) (clamped logs)."""
+
+    save = (0, 1, 2)
+    quiet = True
+
+    def forward(self, a: np.ndarray, b: np.ndarray, w: Any, reduction: str) -> Any:
+        if np.any((a < 0) | (a > 1)):
+            raise RuntimeError("all elements of input should be between 0 and 1")
+        self.reduction = reduction
+        log_x = np.maximum(np.log(a), _LOG_FLOOR)
+        log_1mx = np.maximum(np.log1p(-a), _LOG_FLOOR)
+        values = -(b * log_x + (1 - b) * log_1mx)
+        if w is not None:
+            values = values * w
+        self.count = values.size
+        return _reduce(values, reduction)
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        x, t, w = self.saved_tensors
+        if self.reduction == "mean":
+            g = g / self.count
+        if w is not None:
+            g = g * w
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            gx = g * (x - t) / (x * (1.0 - x)).clamp_min(1e-12)  # type: ignore[attr-defined]
+        if self.needs_input_grad[1]:
+            log_x = x.log().clamp_min(_LOG_FLOOR)  # type: ignore[attr-defined]
+            log_1mx = (-x).log1p().clamp_min(_LOG_FLOOR)  # type: ignore[attr-defined]
+            gt = g * (log_1mx - log_x)
+        return gx, gt, None
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None,
+                         reduction: str) -> Tensor:  # fmt: skip
+    return BinaryCrossEntropyBackward0.apply(input, target, weight, reduction=reduction)  # type: ignore[no-any-return]
+
+
+class BinaryCrossEntropyWithLogitsBackward0(OpNode):
+    """ℓ = −w·(p·t·log σ(x) + (1 − t)·log σ(−x)) with pos_weight p (1 if absent), computed as
+    (1 − t)·x + (1 + (p − 1)t)·(log(1 + e^(−|x|)) + max(−x, 0));
+    x̄ = ȳ·w·(σ(x)·(1 + (p − 1)t) − p·t);  t̄ = −ȳ·w·(p·log σ(x) − log σ(−x))."""
+
+    save = (0, 1, 2, 3)
+    quiet = True
+
+    def forward(self, a: np.ndarray, b: np.ndarray, w: Any, pw: Any, reduction: str) -> Any:
+        self.reduction = reduction
+        log_sig_neg = np.log1p(np.exp(-np.abs(a))) + np.maximum(-a, 0)  # −log σ(x)
+        if pw is None:
+            values = (1 - b) * a + log_sig_neg
+        else:
+            values = (1 - b) * a + (1 + (pw - 1) * b) * log_sig_neg
+        if w is not None:
+            values = values * w
+        self.count = values.size
+        return _reduce(values, reduction)
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        x, t, w, pw = self.saved_tensors
+        if self.reduction == "mean":
+            g = g / self.count
+        if w is not None:
+            g = g * w
+        gx = gt = None
+        if self.needs_input_grad[0]:
+            s = x.sigmoid()  # type: ignore[attr-defined]
+            gx = g * (s - t) if pw is None else g * (s * (1 + (pw - 1) * t) - pw * t)
+        if self.needs_input_grad[1]:
+            gt = -g * x if pw is None else -g * (pw * logsigmoid(x) - logsigmoid(-x))
+        return gx, gt, None, None
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None,
+                                     pos_weight: Tensor | None, reduction: str) -> Tensor:  # fmt: skip
+    return BinaryCrossEntropyWithLogitsBackward0.apply(  # type: ignore[no-any-return]
+        input, target, weight, pos_weight, reduction=reduction
+    )
+
+
+class NllLossBackward0(OpNode):
+    """ℓₙ = −w[tₙ]·x[n, tₙ] (0 where tₙ = ignore_index); the mean divides Σℓ by Σ w[tₙ]
+    over the kept targets;  x̄[n, c] = −ȳ·w[tₙ]·[c = tₙ] (/ Σw for the mean).
+
+    Input (N, C, d…) with target (N, d…), or (C,) with a 0-d target."""
+
+    promote = OWN
+    quiet = True  # the mean over no kept target is 0/0 = nan, as in torch
+
+    def forward(self, a: np.ndarray, target: np.ndarray, w: Any, reduction: str,
+                ignore_index: int) -> Any:  # fmt: skip
+        single = a.ndim == 1
+        x = a[None] if single else a
+        t = target.reshape(1) if single else target
+        keep = t != ignore_index
+        safe = np.where(keep, t, 0)
+        bad = (safe < 0) | (safe >= x.shape[1])
+        if np.any(bad):
+            raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+        picked = np.take_along_axis(x, safe[:, None], axis=1)[:, 0]
+        weights = (w[safe] if w is not None else np.ones(safe.shape, a.dtype)) * keep
+        weights = weights.astype(a.dtype, copy=False)
+        values = -picked * weights
+        if reduction == "none":
+            out = values
+            scale = -weights
+        else:
+            out = np.sum(values)
+            scale = -weights
+            if reduction == "mean":
+                total = np.sum(weights)
+                out = out / total
+                scale = scale / total
+        coef = np.zeros(x.shape, a.dtype)
+        np.put_along_axis(coef, safe[:, None], scale[:, None].astype(a.dtype), axis=1)
+        self.coef = coef[0] if single else coef
+        self.reduction = reduction
+        self.single = single
+        out = np.asarray(out, dtype=a.dtype)
+        return out[0] if single and reduction == "none" else out
+
+    def backward(self, g: Tensor) -> tuple[Any, ...]:
+        coef = Tensor._make(self.coef, False, None, 0)
+        if self.reduction == "none" and not self.single:
+            g = g.unsqueeze(1)  # type: ignore[attr-defined]
+        return g * coef, None, None
+
+
+class NllLoss2DBackward0(NllLossBackward0):
+    """``NllLossBackward0`` for inputs with spatial dims (N, C, d₁, d₂)."""
+
+
+def nll_loss_kernel(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
+                    ignore_index: int) -> Tensor:  # fmt: skip
+    """The fused negative log-likelihood; shapes and dtypes already checked by the caller."""
+    node = NllLoss2DBackward0 if input.ndim >= 3 else NllLossBackward0
+    return node.apply(input, target, weight, reduction=reduction, ignore_index=ignore_index)  # type: ignore[no-any-return]

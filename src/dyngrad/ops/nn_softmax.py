@@ -1,0 +1,99 @@
+"""Softmax and log-softmax along one dim: fused, stable forwards (shifted by the max) whose
+backwards are written with dyngrad ops, so they can be differentiated again.
+
+``log_softmax`` is what ``cross_entropy`` is built on: computing it as ``x − max − log Σ
+e^(x − max)`` keeps logits of ±1000 finite, where ``log(softmax(x))`` would give −inf.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from ._registry import OpNode, register
+from .reduction_common import single_dim
+from .elementwise_scalars import not_implemented_for
+
+__all__ = ["softmax", "log_softmax"]
+
+
+def _shifted(a: np.ndarray, axis: int) -> np.ndarray:
+    """``a − max(a)`` along ``axis``. An infinite max is kept, so a row holding +inf (or only
+    −inf) gives NaN, as torch does."""
+    return a - np.max(a, axis=axis, keepdims=True, initial=-np.inf)  # type: ignore[no-any-return]
+
+
+class SoftmaxBackward0(OpNode):
+    """y = e^(x − m) / Σ e^(x − m) along ``dim`` (m = max x);  x̄ = y ⊙ (ȳ − Σ ȳ ⊙ y)."""
+
+    save_output = True
+    quiet = True
+
+    def forward(self, a: np.ndarray, dim: int | None) -> Any:
+        self.dim = dim
+        if dim is None:  # 0-d input: one element, softmax 1
+            return np.ones_like(a)
+        e = np.exp(_shifted(a, dim))
+        return e / np.sum(e, axis=dim, keepdims=True)
+
+    def backward(self, g: Tensor) -> Tensor:
+        y = self.saved_output
+        if self.dim is None:
+            return g * 0.0
+        return y * (g - (g * y).sum(self.dim, keepdim=True))  # type: ignore[attr-defined,no-any-return]
+
+
+class LogSoftmaxBackward0(OpNode):
+    """y = x − m − log Σ e^(x − m) along ``dim``;  x̄ = ȳ − e^y · Σ ȳ."""
+
+    save_output = True
+    quiet = True
+
+    def forward(self, a: np.ndarray, dim: int | None) -> Any:
+        self.dim = dim
+        if dim is None:
+            return np.zeros_like(a)
+        shifted = _shifted(a, dim)
+        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+    def backward(self, g: Tensor) -> Tensor:
+        y = self.saved_output
+        if self.dim is None:
+            return g * 0.0
+        return g - y.exp() * g.sum(self.dim, keepdim=True)  # type: ignore[attr-defined,no-any-return]
+
+
+def _prepare(op: str, input: Tensor, dim: Any, dtype: Any) -> tuple[Tensor, int | None]:
+    axis = single_dim(op, dim, input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)  # type: ignore[attr-defined]
+    if input.dtype.np.kind != "f":
+        last = axis is None or axis == input.ndim - 1
+        kernel = f"{op}_lastdim_kernel_impl" if last else f"{op}_kernel_impl"
+        raise not_implemented_for(kernel, input.dtype.np)
+    return input, axis
+
+
+@register
+def softmax(input: Tensor, dim: int, dtype: _dtype.dtype | None = None) -> Tensor:
+    """``exp(x) / Σ exp(x)`` along ``dim`` (computed after casting to ``dtype`` if given).
+
+    >>> dyngrad.tensor([1000.0, 1000.0]).softmax(0)
+    tensor([0.5000, 0.5000])
+    """
+    x, axis = _prepare("softmax", input, dim, dtype)
+    return SoftmaxBackward0.apply(x, dim=axis)  # type: ignore[no-any-return]
+
+
+@register
+def log_softmax(input: Tensor, dim: int, dtype: _dtype.dtype | None = None) -> Tensor:
+    """``log(softmax(x))`` along ``dim``, computed stably.
+
+    >>> dyngrad.tensor([1000.0, 0.0]).log_softmax(0)
+    tensor([    0., -1000.])
+    """
+    x, axis = _prepare("log_softmax", input, dim, dtype)
+    return LogSoftmaxBackward0.apply(x, dim=axis)  # type: ignore[no-any-return]

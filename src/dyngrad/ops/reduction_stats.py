@@ -1,0 +1,272 @@
+"""Statistics and logic reductions: var, std, var_mean, std_mean, logsumexp, all, any,
+count_nonzero.
+
+var:  v = Σ (x − μ)² / d, with d = max(0, N − correction);  x̄ = v̄ · 2(x − μ) / d.
+std:  s = √v;  x̄ = s̄ · (x − μ) / (d · s), 0 where s = 0 (as torch).
+logsumexp:  y = log Σ exp(x), computed as m + log Σ exp(x − m) with m = max x;  x̄ = ȳ · exp(x − y).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._registry import FLOAT, OWN, OpNode, register
+from .elementwise import where
+from .reduction_common import expand_reduced, normalize_dims
+
+__all__ = ["var", "std", "var_mean", "std_mean", "logsumexp", "all", "any", "count_nonzero"]
+
+_INF = float("inf")
+
+
+# --- var / std ---------------------------------------------------------------------------
+
+
+def _moments(
+    a: np.ndarray, dims: tuple[int, ...] | None, correction: float, keepdim: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """(variance with ``correction``, mean) over ``dims``, in x's dtype (float16 via float32)."""
+    work = a.astype(np.float32) if a.dtype == np.float16 else a
+    n = _reduced(a.shape, dims)
+    with np.errstate(all="ignore"):  # np.mean would warn on empty slices: divide instead
+        mean = np.sum(work, axis=dims, keepdims=True) / n
+        squares = np.sum((work - mean) ** 2, axis=dims, keepdims=keepdim)
+        variance = squares / max(0.0, n - correction)
+    if not keepdim:
+        mean = mean.reshape(squares.shape)
+    return np.asarray(variance).astype(a.dtype), np.asarray(mean).astype(a.dtype)
+
+
+def _reduced(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
+    return int(np.prod(shape if dims is None else [shape[d] for d in dims], dtype=np.int64))
+
+
+class _Moments(OpNode):
+    """Shared backward pieces: the centred input and 1/d as tensors of dyngrad ops."""
+
+    promote = OWN
+    save = (0,)
+    quiet = True  # d = 0 gives inf/nan, silently (torch warns once, in the forward)
+
+    def forward(self, a: np.ndarray, dims: Any, correction: float, keepdim: bool, kind: str) -> Any:
+        self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
+        self.n = _reduced(a.shape, dims)
+        self.dof = max(0.0, self.n - correction)
+        variance, mean = _moments(a, dims, correction, keepdim)
+        spread = np.sqrt(variance) if kind.startswith("std") else variance
+        return (spread, mean) if kind.endswith("_mean") else spread
+
+    def centred(self, x: Tensor) -> Tensor:
+        mean = x.mean(self.dims, keepdim=True) if self.dims else x.mean()  # type: ignore[attr-defined]
+        return x - mean  # type: ignore[no-any-return]
+
+    def inv_dof(self) -> float:
+        return 1.0 / self.dof if self.dof > 0 else _INF
+
+    def full(self, t: Tensor) -> Tensor:
+        return expand_reduced(t, self.shape, self.dims, self.keepdim)
+
+    def std_grad(self, g: Tensor, x: Tensor, std: Tensor) -> Tensor:
+        """s̄ · (x − μ) / (d · s), 0 where s = 0."""
+        std_full = self.full(std)
+        return (
+            self.full(g) * self.centred(x) * self.inv_dof() / where(std_full == 0, _INF, std_full)  # type: ignore[operator]
+        )
+
+
+class VarBackward0(_Moments):
+    """v = Σ (x − μ)² / d;  x̄ = v̄ · 2(x − μ) / d."""
+
+    def backward(self, g: Tensor) -> Tensor:
+        (x,) = self.saved_tensors
+        return self.full(g) * self.centred(x) * (2.0 * self.inv_dof())  # type: ignore[operator]
+
+
+class StdBackward0(_Moments):
+    """s = √(Σ (x − μ)² / d);  x̄ = s̄ · (x − μ) / (d · s), 0 where s = 0."""
+
+    save_output = True
+
+    def backward(self, g: Tensor) -> Tensor:
+        (x,) = self.saved_tensors
+        return self.std_grad(g, x, self.saved_output)
+
+
+class VarMeanBackward0(_Moments):
+    """(v, μ) = (variance, mean);  x̄ = v̄ · 2(x − μ) / d + μ̄ / N."""
+
+    n_outputs = 2
+
+    def backward(self, g_var: Tensor, g_mean: Tensor) -> Tensor:
+        (x,) = self.saved_tensors
+        from_var = self.full(g_var) * self.centred(x) * (2.0 * self.inv_dof())  # type: ignore[operator]
+        return from_var + self.full(g_mean) / self.n  # type: ignore[operator]
+
+
+class StdMeanBackward0(_Moments):
+    """(s, μ) = (standard deviation, mean);  x̄ = s̄ · (x − μ) / (d · s) + μ̄ / N."""
+
+    n_outputs = 2
+
+    def backward(self, g_std: Tensor, g_mean: Tensor) -> Tensor:
+        (x,) = self.saved_tensors
+        centred = self.centred(x)
+        squares = (
+            (centred * centred).sum(self.dims, keepdim=self.keepdim)  # type: ignore[operator]
+            if self.dims
+            else (centred * centred).sum()  # type: ignore[operator]
+        )  # type: ignore[attr-defined]
+        std = (squares * self.inv_dof()).sqrt()
+        return self.std_grad(g_std, x, std) + self.full(g_mean) / self.n  # type: ignore[operator,return-value]
+
+
+def _moments_call(
+    node: type[_Moments], name: str, input: Tensor, dim: Any, unbiased: Any, keepdim: bool,
+    correction: Any,
+) -> Any:  # fmt: skip
+    if isinstance(dim, bool):  # var(x, False): the old unbiased-only signature
+        dim, unbiased = None, dim
+    if unbiased is not None and correction is not None:
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got both 'unbiased' "
+            "and 'correction'"
+        )
+    if not input.is_floating_point():
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    dims = normalize_dims(dim, input.ndim)
+    shape = tuple(input.shape)
+    kept = [] if dims is None else [n for d, n in enumerate(shape) if d not in dims]
+    numel_out = int(np.prod(kept, dtype=np.int64))
+    per_output = input.numel() // numel_out if numel_out else 0  # torch's reduction factor
+    if per_output - correction <= 0:
+        warnings.warn(
+            f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "reduction factor (input numel divided by output numel).",
+            UserWarning,
+            stacklevel=3,
+        )
+    return node.apply(input, dims=dims, correction=float(correction), keepdim=keepdim, kind=name)
+
+
+@register
+def var(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:  # fmt: skip
+    """Variance over ``dim`` (all when None), dividing by N − ``correction`` (default 1;
+    ``unbiased=False`` means 0).
+
+    >>> dyngrad.tensor([1.0, 2.0, 4.0]).var()
+    tensor(2.3333)
+    """
+    return _moments_call(VarBackward0, "var", input, dim, unbiased, keepdim, correction)  # type: ignore[no-any-return]
+
+
+@register
+def std(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:  # fmt: skip
+    """Standard deviation: the square root of :func:`var` (same arguments)."""
+    return _moments_call(StdBackward0, "std", input, dim, unbiased, keepdim, correction)  # type: ignore[no-any-return]
+
+
+@register(method=False)
+def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+             correction: Any = None) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """``(var, mean)`` in one pass (same arguments as :func:`var`)."""
+    return tuple(
+        _moments_call(VarMeanBackward0, "var_mean", input, dim, unbiased, keepdim, correction)
+    )  # type: ignore[return-value]
+
+
+@register(method=False)
+def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+             correction: Any = None) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """``(std, mean)`` in one pass (same arguments as :func:`var`)."""
+    return tuple(
+        _moments_call(StdMeanBackward0, "std_mean", input, dim, unbiased, keepdim, correction)
+    )  # type: ignore[return-value]
+
+
+# --- logsumexp ---------------------------------------------------------------------------
+
+
+class LogsumexpBackward0(OpNode):
+    """y = log Σ exp(x) over ``dim``;  x̄ = ȳ · exp(x − y) (a softmax).
+
+    Note: the shift m = max x makes large inputs safe (logsumexp([1000, 1000]) = 1000.6931);
+    an infinite m is replaced by 0 so that ±inf inputs give ±inf, not NaN, as in torch."""
+
+    promote = FLOAT
+    save = (0,)
+    save_output = True
+    quiet = True  # log(0) = -inf for all -inf inputs, silently
+
+    def forward(self, a: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> Any:
+        self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
+        shift = np.max(a, axis=dims, keepdims=True, initial=-_INF)
+        shift = np.where(np.isinf(shift), 0, shift).astype(a.dtype)
+        total = np.sum(np.exp(a - shift), axis=dims, keepdims=True)
+        out = np.log(total) + shift
+        return out if keepdim else out.reshape(np.sum(a, axis=dims).shape)
+
+    def backward(self, g: Tensor) -> Tensor:
+        (x,) = self.saved_tensors
+        y = expand_reduced(self.saved_output, self.shape, self.dims, self.keepdim)
+        with np.errstate(invalid="ignore"):  # inf - inf = NaN where x and y are ±inf, as torch
+            softmax = (x - y).exp()  # type: ignore[attr-defined]
+        return expand_reduced(g, self.shape, self.dims, self.keepdim) * softmax  # type: ignore[no-any-return]
+
+
+@register
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    """log Σ exp(x) over ``dim``, stable for large inputs; integers give a float result.
+
+    >>> dyngrad.tensor([1000.0, 1000.0]).logsumexp(0)
+    tensor(1000.6931)
+    """
+    dims = normalize_dims(dim, input.ndim)
+    if dims is None and input.ndim > 0:  # torch refuses dim=() on a tensor with dims
+        raise RuntimeError(
+            "output with shape [] doesn't match the broadcast shape "
+            f"[{', '.join(['1'] * input.ndim)}]"
+        )
+    return LogsumexpBackward0.apply(input, dims=dims or (), keepdim=keepdim)  # type: ignore[no-any-return]
+
+
+# --- all / any / count_nonzero (not differentiable) ---------------------------------------
+
+
+def _logic(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
+    a = input._data
+    reduce = np.all if name == "all" else np.any
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(tuple(dim)) == 0:
+        out = a.astype(bool)  # dim=() reduces nothing
+    else:
+        dims = normalize_dims(dim, a.ndim)
+        out = np.asarray(reduce(a, axis=dims, keepdims=keepdim))
+    out_dtype = np.uint8 if a.dtype == np.uint8 else np.bool_
+    return Tensor._make(out.astype(out_dtype), False, None, 0)
+
+
+@register
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where every element (over ``dim``) is nonzero; uint8 in gives uint8 out."""
+    return _logic("all", input, dim, keepdim)
+
+
+@register
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where some element (over ``dim``) is nonzero; uint8 in gives uint8 out."""
+    return _logic("any", input, dim, keepdim)
+
+
+@register
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements (over ``dim``), as int64."""
+    dims = normalize_dims(dim, input.ndim)
+    out = np.count_nonzero(input._data, axis=dims)
+    return Tensor._make(np.asarray(out, dtype=np.int64), False, None, 0)
