@@ -390,3 +390,21 @@ def test_backward_from_several_threads_on_independent_graphs() -> None:
     for t in threads:
         t.join()
     assert results == {k: 200 * 2.0 * k for k in range(4)}
+
+
+def test_grad_with_no_inputs_is_torchs_error() -> None:
+    x = dyngrad.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="`inputs` argument to `grad\\(\\)` cannot be empty."):
+        dyngrad.autograd.grad((x * 2).sum(), [])
+
+
+def test_numpy_warnings_do_not_leak_from_ops_but_user_numpy_still_warns() -> None:
+    import warnings
+
+    x = dyngrad.tensor([0.0, 1.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.filterwarnings("always", category=RuntimeWarning, append=True)
+        y = x * float("inf") - float("inf")
+        np.array([0.0]) * np.inf
+    assert np.isnan(y.numpy()).all()
+    assert len([w for w in caught if issubclass(w.category, RuntimeWarning)]) == 1

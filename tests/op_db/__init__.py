@@ -62,7 +62,7 @@ class OpInfo:
         return self.name
 
 
-FAMILIES = ("foundation", "elementwise", "reduction", "linalg", "shape", "indexing", "nn_activation", "nn_loss", "nn_indexing")
+FAMILIES = ("foundation", "elementwise", "reduction", "linalg", "shape", "indexing", "nn_activation", "nn_loss", "nn_indexing", "nn_conv")
 
 
 def all_ops() -> list[OpInfo]:

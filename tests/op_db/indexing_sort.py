@@ -99,6 +99,7 @@ ORDER_OPS = [
         _sort_samples,
         ("SortBackward0",),
     ),
+    OpInfo("msort", lambda m, a, **kw: m.msort(a), _sort_samples, ("SortBackward0",)),
     OpInfo("argsort", lambda m, a, **kw: m.argsort(a, **kw), _sort_samples, **NO_DERIVATIVE),
     OpInfo(
         "argsort_stable_ties",

@@ -33,15 +33,32 @@ def _embedding_samples(rng: Any, dt: Any) -> list[Sample]:
         Sample((np.zeros(0, dtype=np.int64), table), name="empty"),
         Sample((repeated.astype(np.int32), table), name="int32"),
         Sample((repeated, _t(rng, (6, 3), dt)), name="non-contiguous"),
-        Sample((repeated, table), {"padding_idx": 2}, name="padding"),
-        Sample((repeated, table), {"padding_idx": -1}, name="padding-negative"),
-        Sample((repeated, table), {"scale_grad_by_freq": True}, name="scale-by-freq"),
-        Sample((repeated, table), {"padding_idx": 2, "scale_grad_by_freq": True}, name="both"),
         Sample((np.array([0, 6]), table), name="error-out-of-range"),
         Sample((np.array([0, -1]), table), name="error-negative"),
         Sample((np.array([0.0, 1.0], dtype=dt), table), name="error-float-indices"),
-        Sample((repeated, table), {"padding_idx": 6}, name="error-padding-idx"),
-        Sample((repeated, table), {"padding_idx": -7}, name="error-padding-negative"),
+    ]
+
+
+def _embedding_grad_rule_samples(rng: Any, dt: Any) -> list[Sample]:
+    """``padding_idx`` and ``scale_grad_by_freq`` change the gradient on purpose (it is not
+    the derivative of the lookup), so these are compared with torch, not gradchecked."""
+    table = arr(rng, (6, 3), dt)
+    repeated = np.array([[0, 2, 2], [5, 1, 2]])
+    return [
+        Sample((repeated, table), {"padding_idx": 2}, name="padding"),
+        Sample((repeated, table), {"padding_idx": -1}, name="padding-negative"),
+        Sample((repeated, table), {"padding_idx": 0}, name="padding-zero"),
+        Sample((repeated, table), {"scale_grad_by_freq": True}, name="scale-by-freq"),
+        Sample((repeated, table), {"padding_idx": 2, "scale_grad_by_freq": True}, name="both"),
+    ]
+
+
+def _padding_idx_errors(rng: Any, dt: Any) -> list[Sample]:
+    """torch raises AssertionError here (checked by the forward test only)."""
+    table = arr(rng, (6, 3), dt)
+    return [
+        Sample((np.array([1, 2]), table), {"padding_idx": 6}, name="error-padding-idx"),
+        Sample((np.array([1, 2]), table), {"padding_idx": -7}, name="error-padding-negative"),
     ]
 
 
@@ -106,6 +123,10 @@ def _bad_mode(rng: Any, dt: Any) -> list[Sample]:
 OPS = [
     OpInfo("F.embedding", lambda m, i, w, **k: F(m).embedding(i, w, **k), _embedding_samples,
            ("EmbeddingBackward0",)),
+    OpInfo("F.embedding_grad_rules", lambda m, i, w, **k: F(m).embedding(i, w, **k),
+           _embedding_grad_rule_samples, ("EmbeddingBackward0",), gradcheck=False, gradgrad=False),
+    OpInfo("F.embedding_errors", lambda m, i, w, **k: F(m).embedding(i, w, **k),
+           _padding_idx_errors, grad=False, gradcheck=False, gradgrad=False),
     OpInfo("F.pad", lambda m, x, p, **k: F(m).pad(x, p, **k), _constant_samples,
            ("ConstantPadNdBackward0",)),
     OpInfo("constant_pad_nd", lambda m, x, p, **k: m.constant_pad_nd(x, p, **k),

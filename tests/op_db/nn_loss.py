@@ -142,7 +142,7 @@ def _bce_logits(m: Any, x: Any, t: Any, weight_: Any = None, pos_weight_: Any = 
 def _targets(rng: Any, shape: tuple[int, ...], classes: int, ignored: bool = False) -> np.ndarray:
     t = rng.integers(0, classes, size=shape).astype(np.int64)
     if ignored and t.size:
-        t.flat[:: max(t.size // 3, 1)] = -100
+        t.flat[::3] = -100  # a third of the targets (the first one included)
     return t
 
 
@@ -180,6 +180,13 @@ def _nll_samples(rng: Any, dt: Any) -> list[Sample]:
         Sample((arr(rng, (), dt), _targets(rng, (), 3)), name="error-0-d"),
     ]
     return out
+
+
+def _all_ignored_samples(rng: Any, dt: Any) -> list[Sample]:
+    """Every target ignored: the mean is 0/0 = nan and the gradient zero, as in torch."""
+    x = arr(rng, (3, 5), dt)
+    return [Sample((x, np.full(3, -100)), {"reduction": r}, name=f"all-ignored-{r}")
+            for r in REDUCTIONS]  # fmt: skip
 
 
 def _class_weight(m: Any, x: Any, which: Any) -> Any:
@@ -297,6 +304,9 @@ OPS = [
     OpInfo("F.binary_cross_entropy_with_logits", _bce_logits, _logit_samples,
            ("BinaryCrossEntropyWithLogitsBackward0",)),
     OpInfo("F.nll_loss", _nll, _nll_samples, ("NllLossBackward0", "NllLoss2DBackward0")),
+    # A nan loss has no finite-difference Jacobian: compared with torch only.
+    OpInfo("F.nll_loss_all_ignored", _nll, _all_ignored_samples, gradcheck=False,
+           gradgrad=False),
     OpInfo("F.cross_entropy", _cross_entropy, _cross_entropy_samples,
            ("NllLossBackward0", "NllLoss2DBackward0", "LogSoftmaxBackward0")),
     # Note: torch's mean over probability targets divides by a Python number

@@ -150,6 +150,8 @@ def grad(
         grads = (None,) * len(outs)
     if retain_graph is None:
         retain_graph = create_graph
+    if not ins:
+        raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
     for t in ins:
         if not isinstance(t, Tensor):
             raise TypeError("grad(): inputs must be tensors")

@@ -13,6 +13,11 @@ from .modules.flatten import Flatten, Unflatten
 from .modules.linear import Identity, Linear
 from .modules.loss import *  # noqa: F403
 from .modules.sparse import Embedding
+from .modules import conv as _conv, fold as _fold, pooling as _pooling, upsampling as _upsampling
+from .modules.conv import *  # noqa: F403
+from .modules.fold import *  # noqa: F403
+from .modules.pooling import *  # noqa: F403
+from .modules.upsampling import *  # noqa: F403
 from . import utils
 
 __all__ = [
@@ -28,3 +33,4 @@ __all__ = [
     "init",
 ]
 __all__ += [*_activation.__all__, *_dropout.__all__, *_loss.__all__, "Flatten", "Unflatten", "Identity", "Linear", "Embedding", "utils"]
+__all__ += [*_conv.__all__, *_fold.__all__, *_pooling.__all__, *_upsampling.__all__]

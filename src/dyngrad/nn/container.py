@@ -238,15 +238,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
-        lines = []
-        for i, p in enumerate(self):
-            size = "x".join(str(s) for s in p.shape)
-            kind = "Parameter containing" if isinstance(p, Parameter) else "Tensor"
-            lines.append(f"  ({i}): {kind}: [torch.{p.dtype.name} of size {size}]")
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return self._get_name() + "(" + self.extra_repr() + ")"
+        return "\n".join(_entry_repr(i, p, f"torch.{p.dtype.name}") for i, p in enumerate(self))
 
 
 class ParameterDict(Module):
@@ -291,6 +283,29 @@ class ParameterDict(Module):
         return [self[k] for k in self._keys]
 
     def update(self, parameters: Any) -> None:
-        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        """Add entries; a plain dict's are added in sorted key order, as torch does (an
+        OrderedDict, a ParameterDict or a sequence of pairs keeps its order)."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = list(parameters.items())
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = list(parameters)
         for k, v in pairs:
             self[k] = v
+
+    def extra_repr(self) -> str:
+        return "\n".join(_entry_repr(k, self[k], _legacy_type(self[k])) for k in self._keys)
+
+
+def _legacy_type(value: Any) -> str:
+    return value.type() if hasattr(value, "type") and hasattr(value, "dtype") else ""
+
+
+def _entry_repr(key: Any, value: Any, type_name: str) -> str:
+    """One line of a ParameterList/ParameterDict repr, as torch prints it."""
+    if not hasattr(value, "shape"):
+        return f"  ({key}): Object of type: {type(value).__name__}"
+    size = "x".join(str(n) for n in value.shape)
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    return f"  ({key}): {kind} containing: [{type_name} of size {size}]"

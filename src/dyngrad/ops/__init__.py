@@ -33,6 +33,5 @@ from . import (
     shape_rearrange,
 )
 from . import nn_activation, nn_indexing, nn_loss, nn_softmax  # nn.functional's fused kernels
+from . import nn_ops, nn_ops_adaptive, nn_ops_fold, nn_ops_interpolate, nn_ops_pool_api  # conv, pooling
 from ._registry import FUNCTIONS
-
-__all__ = ["FUNCTIONS", "elementwise", "indexing", "linalg", "reduction", "shape"]

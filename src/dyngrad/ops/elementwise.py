@@ -167,7 +167,6 @@ class DivBackward0(OpNode):
 
     promote = FLOAT
     save = (0, 1)
-    quiet = True
 
     def forward(self, a: Any, b: Any) -> Any:
         return a / b
@@ -226,7 +225,6 @@ class ReciprocalBackward0(OpNode):
 
     promote = FLOAT
     save_output = True
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return 1.0 / a
@@ -253,7 +251,6 @@ class ExpBackward0(OpNode):
 
     promote = FLOAT
     save_output = True
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.exp(a)
@@ -273,7 +270,6 @@ class LogBackward0(OpNode):
 
     promote = FLOAT
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.log(a)
@@ -294,7 +290,6 @@ class SqrtBackward0(OpNode):
 
     promote = FLOAT
     save_output = True
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.sqrt(a)
@@ -374,7 +369,6 @@ class SigmoidBackward0(OpNode):
 
     promote = FLOAT
     save_output = True
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return 1.0 / (1.0 + np.exp(-a))

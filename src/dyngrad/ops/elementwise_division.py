@@ -64,7 +64,6 @@ class DivBackward2(OpNode):
     Rounded ('trunc', 'floor'): piecewise constant, ā = b̄ = 0."""
 
     save = (0, 1)
-    quiet = True
 
     def forward(self, a: Any, b: Any, mode: str | None = None) -> Any:
         self.mode = mode
@@ -114,7 +113,6 @@ class NotImplementedGrad(OpNode):
     """Forward of an op torch gives no derivative (``x // y``, ``2 % x``); the backward
     raises torch's error. torch names this node ``NotImplemented``."""
 
-    quiet = True
 
     def forward(self, a: Any, b: Any, compute: Any = None, aten: str = "") -> Any:
         self.aten = aten
@@ -149,7 +147,6 @@ def _fmod(a: Any, b: Any) -> Any:
 class RemainderBackward0(OpNode):
     """z = a − s·⌊a/s⌋ (scalar divisor s, result has the sign of s);  ā = z̄."""
 
-    quiet = True
 
     def forward(self, a: Any, s: Any) -> Any:
         return _remainder(a, s)
@@ -162,7 +159,6 @@ class RemainderBackward1(OpNode):
     """z = a − b·⌊a/b⌋;  ā = z̄,  b̄ = −z̄ · ⌊a/b⌋."""
 
     save = (0, 1)
-    quiet = True
 
     def forward(self, a: Any, b: Any) -> Any:
         return _remainder(a, b)
@@ -187,7 +183,6 @@ def remainder(input: Any, other: Any) -> Tensor:
 class FmodBackward0(OpNode):
     """z = a − s·trunc(a/s) (scalar divisor s, result has the sign of a);  ā = z̄."""
 
-    quiet = True
 
     def forward(self, a: Any, s: Any) -> Any:
         return _fmod(a, s)
@@ -200,7 +195,6 @@ class FmodBackward1(OpNode):
     """z = a − b·trunc(a/b);  ā = z̄,  b̄ = −z̄ · trunc(a/b)."""
 
     save = (0, 1)
-    quiet = True
 
     def forward(self, a: Any, b: Any) -> Any:
         return _fmod(a, b)

@@ -35,7 +35,6 @@ class Exp2Backward0(OpNode):
 
     promote = FLOAT
     save_output = True
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.exp2(a)
@@ -55,7 +54,6 @@ class Expm1Backward0(OpNode):
 
     promote = FLOAT
     save_output = True
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.expm1(a)
@@ -75,7 +73,6 @@ class Log2Backward0(OpNode):
 
     promote = FLOAT
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.log2(a)
@@ -96,7 +93,6 @@ class Log10Backward0(OpNode):
 
     promote = FLOAT
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.log10(a)
@@ -117,7 +113,6 @@ class Log1PBackward0(OpNode):
 
     promote = FLOAT
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.log1p(a)
@@ -138,7 +133,6 @@ class RsqrtBackward0(OpNode):
 
     promote = FLOAT
     save_output = True
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return 1.0 / np.sqrt(a)
@@ -169,7 +163,6 @@ class AsinBackward0(OpNode):
 
     promote = FLOAT
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.arcsin(a)
@@ -193,7 +186,6 @@ class AcosBackward0(OpNode):
 
     promote = FLOAT
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.arccos(a)
@@ -240,7 +232,6 @@ class SinhBackward0(OpNode):
 
     promote = FLOAT
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.sinh(a)
@@ -261,7 +252,6 @@ class CoshBackward0(OpNode):
 
     promote = FLOAT
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any) -> Any:
         return np.cosh(a)
@@ -316,7 +306,6 @@ class Atan2Backward0(OpNode):
 
     promote = FLOAT
     save = (0, 1)
-    quiet = True
 
     def forward(self, a: Any, b: Any) -> Any:
         return np.arctan2(a, b)
@@ -344,7 +333,6 @@ class HypotBackward0(OpNode):
 
     save = (0, 1)
     save_output = True
-    quiet = True
 
     def forward(self, a: Any, b: Any) -> Any:
         dt = a.dtype if isinstance(a, np.ndarray) else np.asarray(b).dtype

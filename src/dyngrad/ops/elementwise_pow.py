@@ -26,7 +26,6 @@ class PowBackward0(OpNode):
     """y = xᵖ (scalar p);  x̄ = ȳ · p · xᵖ⁻¹ (zero when p = 0)."""
 
     save = (0,)
-    quiet = True
 
     def forward(self, a: Any, p: Any) -> Any:
         self.p = p
@@ -45,7 +44,6 @@ class PowBackward1(OpNode):
 
     save = (0, 1)
     save_output = True
-    quiet = True
 
     def forward(self, a: Any, b: Any) -> Any:
         if a.dtype == np.bool_:
@@ -71,7 +69,6 @@ class PowBackward2(OpNode):
 
     save = (0,)
     save_output = True
-    quiet = True
 
     def forward(self, b: Any, base: Any) -> Any:
         self.base = base

@@ -234,7 +234,6 @@ class NanToNumBackward0(OpNode):
     finite, else 0."""
 
     save = (0,)
-    quiet = True  # replacements beyond the dtype's range become ±inf, silently
 
     def forward(self, a: Any, nan: Any = 0.0, posinf: Any = None, neginf: Any = None) -> Any:
         if a.dtype.kind != "f":

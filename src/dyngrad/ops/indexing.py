@@ -91,7 +91,15 @@ def take_key(t: Tensor, key: IndexKey) -> Tensor:
 
 
 def getitem(self: Tensor, idx: Any) -> Tensor:
-    """``self[idx]``: basic indexing gives a view, advanced indexing a copy."""
+    """``self[idx]``: basic indexing gives a view, advanced indexing a copy.
+
+    >>> x = dyngrad.arange(4.).requires_grad_()
+    >>> y = x[dyngrad.tensor([0, 0, 3])]
+    >>> y
+    tensor([0., 0., 3.], grad_fn=<IndexBackward0>)
+    >>> y.sum().backward(); x.grad
+    tensor([2., 0., 0., 1.])
+    """
     return take_key(self, parse_index(idx, self._data.shape))
 
 
@@ -311,7 +319,13 @@ def _check_setitem(self: Tensor, key: IndexKey) -> None:
 def setitem(self: Tensor, idx: Any, value: Any) -> None:
     """``self[idx] = value``: value (a tensor or number) broadcast into the indexed region,
     in place. Recorded as ``CopySlices`` (basic part), ``IndexPutBackward0`` (advanced only),
-    ``FillBackward3``/``CopyBackwards`` (the whole tensor)."""
+    ``FillBackward3``/``CopyBackwards`` (the whole tensor).
+
+    >>> y = dyngrad.arange(4.).requires_grad_().clone()
+    >>> y[1:3] = 0
+    >>> y
+    tensor([0., 0., 0., 3.], grad_fn=<CopySlices>)
+    """
     if isinstance(value, np.generic) and not isinstance(value, np.ndarray):
         value = value.item()
     if not isinstance(value, (Tensor, bool, int, float)):

@@ -19,11 +19,36 @@ import numpy as np
 from .._tensor import Tensor, _wrap_dim
 from ._registry import _TYPE_NAMES, OWN, OpNode, register
 
-__all__ = ["gather", "scatter", "scatter_add", "take_along_dim", "index_array", "fmt_shape"]
+__all__ = [
+    "gather",
+    "scatter",
+    "scatter_add",
+    "take_along_dim",
+    "index_array",
+    "fmt_shape",
+    "broadcast_shapes",
+]
 
 
 def fmt_shape(shape: Any) -> str:
     return "[" + ", ".join(str(int(s)) for s in shape) + "]"
+
+
+def broadcast_shapes(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """The broadcast shape of ``a`` and ``b``, with torch's error naming the clashing dim."""
+    try:
+        return tuple(np.broadcast_shapes(a, b))
+    except ValueError:
+        n = max(len(a), len(b))
+        for k in range(1, n + 1):
+            da = a[-k] if k <= len(a) else 1
+            db = b[-k] if k <= len(b) else 1
+            if da != db and da != 1 and db != 1:
+                raise RuntimeError(
+                    f"The size of tensor a ({da}) must match the size of tensor b ({db}) at "
+                    f"non-singleton dimension {n - k}"
+                ) from None
+        raise
 
 
 def index_array(
@@ -124,7 +149,13 @@ def _check_gather_shapes(op: str, shape: tuple[int, ...], idx: np.ndarray, dim: 
 
 @register
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
-    """Values of ``input`` along ``dim`` at ``index`` (output has ``index``'s shape)."""
+    """Values of ``input`` along ``dim`` at ``index`` (output has ``index``'s shape).
+
+    >>> t = dyngrad.tensor([[1., 2.], [3., 4.]])
+    >>> dyngrad.gather(t, 1, dyngrad.tensor([[0, 0], [1, 0]]))
+    tensor([[1., 1.],
+            [4., 3.]])
+    """
     dim = _wrap_dim(dim, input.ndim)
     idx = index_array(index, "gather")
     _check_gather_shapes("gather", input._data.shape, idx, dim)
@@ -262,7 +293,11 @@ class ScatterAddBackward0(OpNode):
 
 @register(inplace=True)
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    """A copy of ``input`` with ``src`` added at ``index`` along ``dim``."""
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim``.
+
+    >>> dyngrad.scatter_add(dyngrad.zeros(3), 0, dyngrad.tensor([0, 2, 0]), dyngrad.tensor([1., 2., 3.]))
+    tensor([4., 0., 2.])
+    """
     dim = _wrap_dim(dim, input.ndim)
     idx = index_array(index, "scatter")
     _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
@@ -293,7 +328,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     dim = _wrap_dim(dim, input.ndim)
     a_shape, i_shape = list(input.shape), list(indices.shape)
     a_shape[dim] = i_shape[dim] = 1
-    common = list(np.broadcast_shapes(tuple(a_shape), tuple(i_shape)))
+    common = list(broadcast_shapes(tuple(a_shape), tuple(i_shape)))
     want_a = common.copy()
     want_a[dim] = input.shape[dim]
     want_i = common.copy()

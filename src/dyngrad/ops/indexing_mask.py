@@ -16,7 +16,7 @@ import numpy as np
 
 from .._tensor import Tensor, _dtype_name
 from ._registry import _TYPE_NAMES, OWN, OpNode, check_inplace, commit_inplace, register
-from .indexing_gather import fmt_shape
+from .indexing_gather import broadcast_shapes, fmt_shape
 
 __all__ = ["masked_fill", "masked_select", "masked_scatter", "nonzero", "argwhere"]
 
@@ -27,21 +27,6 @@ def _mask_array(mask: Any, message: str) -> np.ndarray:
     if mask._data.dtype != np.bool_:
         raise RuntimeError(message)
     return mask._data
-
-
-def _broadcast_shape(a: np.ndarray, m: np.ndarray) -> tuple[int, ...]:
-    try:
-        return tuple(np.broadcast_shapes(a.shape, m.shape))
-    except ValueError:
-        for k in range(1, max(a.ndim, m.ndim) + 1):
-            da = a.shape[-k] if k <= a.ndim else 1
-            dm = m.shape[-k] if k <= m.ndim else 1
-            if da != dm and da != 1 and dm != 1:
-                raise RuntimeError(
-                    f"The size of tensor a ({da}) must match the size of tensor b ({dm}) at "
-                    f"non-singleton dimension {max(a.ndim, m.ndim) - k}"
-                ) from None
-        raise
 
 
 # --- masked_fill ----------------------------------------------------------------------------
@@ -78,12 +63,16 @@ class MaskedFillBackward1(MaskedFillBackward0):
 
 @register
 def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
-    """A copy of ``input`` with ``value`` (a number or 0-d tensor) where ``mask`` is True."""
+    """A copy of ``input`` with ``value`` (a number or 0-d tensor) where ``mask`` is True.
+
+    >>> dyngrad.tensor([1., -2., 3.]).masked_fill(dyngrad.tensor([False, True, False]), 0.)
+    tensor([1., 0., 3.])
+    """
     m = _mask_array(
         mask,
         f"masked_fill_ only supports boolean masks, but got mask with dtype {_dtype_name(mask)}",
     )
-    _broadcast_shape(m, input._data)
+    broadcast_shapes(m.shape, input._data.shape)
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(
@@ -98,7 +87,7 @@ def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
     """In-place :func:`masked_fill` (torch names ``self`` first when the shapes clash)."""
     check_inplace(self)
     if isinstance(mask, Tensor) and mask._data.dtype == np.bool_:
-        _broadcast_shape(self._data, mask._data)
+        broadcast_shapes(self._data.shape, mask._data.shape)
     return commit_inplace(self, masked_fill(self, mask, value))
 
 
@@ -128,7 +117,7 @@ class MaskedSelectBackward0(OpNode):
 def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of ``input`` where ``mask`` is True, as a 1-D tensor."""
     m = _mask_array(mask, "masked_select: expected BoolTensor for mask")
-    _broadcast_shape(m, input._data)
+    broadcast_shapes(m.shape, input._data.shape)
     return MaskedSelectBackward0.apply(input, mask=m)
 
 
@@ -173,7 +162,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
             "masked_scatter: expected self and source to have same dtypes but got"
             f"{_TYPE_NAMES[input.dtype.name]} and {_TYPE_NAMES[source.dtype.name]}"
         )
-    shape = _broadcast_shape(m, input._data)
+    shape = broadcast_shapes(m.shape, input._data.shape)
     if int(np.count_nonzero(np.broadcast_to(m, shape))) > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
     return MaskedScatterBackward0.apply(input, source, mask=m)

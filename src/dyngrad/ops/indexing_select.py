@@ -63,7 +63,12 @@ class IndexSelectBackward0(OpNode):
 
 @register
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    """The slices of ``input`` along ``dim`` at the positions in the 1-D ``index``."""
+    """The slices of ``input`` along ``dim`` at the positions in the 1-D ``index``.
+
+    >>> dyngrad.index_select(dyngrad.tensor([[1., 2.], [3., 4.]]), 0, dyngrad.tensor([1, 1]))
+    tensor([[3., 4.],
+            [3., 4.]])
+    """
     dim = _wrap_dim(dim, input.ndim)
     if index.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -74,6 +79,8 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError(
             f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)"
         )
+    if idx.size and input.ndim > 1 and _dim_size(input, dim) == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if _first_out_of_range(idx, 0, _dim_size(input, dim)) is not None:
         raise IndexError("index out of range in self")
     return IndexSelectBackward0.apply(input, dim=dim, index=_vector(idx))
@@ -106,20 +113,50 @@ class IndexAddBackward0(OpNode):
         return g, gsrc
 
 
-def _check_source(op: str, input: Tensor, source: Tensor, dim: int, n: int, error: type) -> None:
-    if source.ndim and n != _dim_size(source, dim):
+def _check_copy_slices(input: Tensor, source: Tensor, dim: int) -> None:
+    """index_copy_'s own wording: same rank unless one is 0-d, and equal slices."""
+    if input.ndim and source.ndim and input.ndim != source.ndim:
+        raise IndexError(
+            "index_copy_(): When source and destination are not scalars, their dimensionality "
+            f"must match. Source dimensionality ({source.ndim}), destination dimensionality "
+            f"({input.ndim})"
+        )
+    dst = [s for d, s in enumerate(input.shape) if d != dim]
+    src = [s for d, s in enumerate(source.shape) if d != dim]
+    if dst != src:
+        raise RuntimeError(
+            "index_copy_(): Source/destination tensor must have same slice shapes. Destination "
+            f"slice shape: {' '.join(map(str, dst))} at dimension {dim} and source slice shape: "
+            f"{' '.join(map(str, src))} at dimension 0."
+        )
+
+
+def _check_source(op: str, input: Tensor, source: Tensor, dim: int, n: int) -> None:
+    """torch's checks of index_add_/index_copy_'s source: one slice per index, and the other
+    dims equal to input's (index_copy_ also takes a 0-d source for one index)."""
+    if source.ndim == 0 and n != 1:
+        if op == "index_add_":
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        raise IndexError(
+            f"index_copy_(): When source is scalar, index should have one element (got {n})"
+        )
+    if op == "index_copy_":
+        _check_copy_slices(input, source, dim)
+    size = source._data.shape[dim] if 0 < source.ndim and dim < source.ndim else 1
+    if source.ndim and n != size:
         if op == "index_add_":
             raise RuntimeError(
                 f"index_add_(): Number of indices ({n}) should be equal to source.size(dim): "
-                f"({_dim_size(source, dim)}), for dim: {dim}"
+                f"({size}), for dim: {dim}"
             )
-        raise error(
-            f"{op}(): Number of indices ({n}) should be equal to source.size(dim) "
-            f"({_dim_size(source, dim)})"
+        raise IndexError(
+            f"index_copy_(): Number of indices ({n}) should be equal to source.size(dim) ({size})"
         )
-    same = source.ndim == input.ndim or (source.ndim <= 1 and input.ndim <= 1)
-    if same:
-        same = all(d == dim or s == t for d, (s, t) in enumerate(zip(source.shape, input.shape)))
+    lenient = op == "index_copy_" and (source.ndim == 0 or input.ndim == 0)
+    same = lenient or (
+        source.ndim == input.ndim
+        and all(d == dim or s == t for d, (s, t) in enumerate(zip(source.shape, input.shape)))
+    )
     if not same:
         raise RuntimeError(
             "source tensor shape must match self tensor shape, excluding the specified dimension. "
@@ -145,7 +182,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
             f"index_add_(): self ({_TYPE_NAMES[input.dtype.name]}) and source "
             f"({_TYPE_NAMES[source.dtype.name]}) must have the same scalar type"
         )
-    _check_source("index_add_", input, source, dim, idx.size, RuntimeError)
+    _check_source("index_add_", input, source, dim, idx.size)
     size = _dim_size(input, dim)
     bad = _first_out_of_range(idx, 0, size)
     if bad is not None:
@@ -200,9 +237,9 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
         raise RuntimeError("Index has to be a vector/scalar")
     size = _dim_size(input, dim)
     bad = _first_out_of_range(idx, -size, size)
-    if bad is not None:
+    if bad is not None and input._data.size:  # torch checks nothing on an empty tensor
         raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
-    idx = _vector(idx)
+    idx = _vector(idx) if input._data.size else np.zeros(0, np.intp)
     if isinstance(value, Tensor):
         if value.ndim:
             raise RuntimeError(
@@ -251,7 +288,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
             f"index_copy_(): self and source expected to have the same dtype, but got (self) "
             f"{_TYPE_NAMES[input.dtype.name]} and (source) {_TYPE_NAMES[source.dtype.name]}"
         )
-    _check_source("index_copy_", input, source, dim, idx.size, IndexError)
+    _check_source("index_copy_", input, source, dim, idx.size)
     size = _dim_size(input, dim)
     bad = _first_out_of_range(idx, 0, size)
     if bad is not None:
@@ -296,7 +333,11 @@ class TakeBackward0(OpNode):
 
 @register
 def take(input: Tensor, index: Tensor) -> Tensor:
-    """The elements of ``input`` (as if flattened) at ``index``, in ``index``'s shape."""
+    """The elements of ``input`` (as if flattened) at ``index``, in ``index``'s shape.
+
+    >>> dyngrad.take(dyngrad.tensor([[1., 2.], [3., 4.]]), dyngrad.tensor([3, 0]))
+    tensor([4., 1.])
+    """
     return TakeBackward0.apply(input, index=_flat_index(input, index, "take"))
 
 

@@ -16,7 +16,7 @@ from ._registry import OWN, OpNode, register
 from .indexing_gather import ScatterBackward0, fmt_shape
 from .reduction_return_types import _ValuesIndices
 
-__all__ = ["sort", "argsort", "topk", "kthvalue", "searchsorted", "bucketize"]
+__all__ = ["sort", "msort", "argsort", "topk", "kthvalue", "searchsorted", "bucketize"]
 
 
 def _result_type(name: str) -> type[_ValuesIndices]:
@@ -79,11 +79,23 @@ class SortBackward1(SortBackward0):
 def sort(
     input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool | None = None
 ) -> Any:
-    """``return_types.sort(values, indices)``: ``input`` sorted along ``dim`` (stable)."""
+    """``return_types.sort(values, indices)``: ``input`` sorted along ``dim`` (stable).
+
+    >>> dyngrad.sort(dyngrad.tensor([3., 1., 2.]))
+    torch.return_types.sort(
+    values=tensor([1., 2., 3.]),
+    indices=tensor([1, 2, 0]))
+    """
     dim = _wrap_dim(dim, input.ndim)
     node = SortBackward0 if stable is None else SortBackward1
     values, indices = node.apply(input, dim=dim, descending=bool(descending))
     return _SortResult((values, indices))
+
+
+@register
+def msort(input: Tensor) -> Tensor:
+    """``input`` sorted along its first dim (the values of ``sort(input, 0)``)."""
+    return sort(input, 0).values  # type: ignore[no-any-return]
 
 
 @register
@@ -115,7 +127,13 @@ class TopkBackward0(_SelectAlongDim):
 @register
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
     """``return_types.topk(values, indices)``: the ``k`` largest (``largest=False``: smallest)
-    elements along ``dim``, in order (also when ``sorted=False``)."""
+    elements along ``dim``, in order (also when ``sorted=False``).
+
+    >>> dyngrad.topk(dyngrad.tensor([3., 1., 2.]), 2)
+    torch.return_types.topk(
+    values=tensor([3., 2.]),
+    indices=tensor([0, 2]))
+    """
     dim = _wrap_dim(dim, input.ndim)
     size = input._data.shape[dim] if input.ndim else 1
     if not 0 <= k <= size:
@@ -151,6 +169,8 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     """``return_types.kthvalue(values, indices)``: the k-th smallest element along ``dim``."""
     dim = _wrap_dim(dim, input.ndim)
     size = input._data.shape[dim] if input.ndim else 1
+    if size == 0:
+        raise IndexError(f"kthvalue(): Expected reduction dim {dim} to have non-zero size.")
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     values, indices = KthvalueBackward0.apply(input, k=int(k), dim=dim, keepdim=bool(keepdim))
@@ -196,7 +216,11 @@ def searchsorted(
     sorter: Tensor | None = None,
 ) -> Tensor:
     """For each value, the index where it would be inserted into the sorted last dim of
-    ``sorted_sequence`` (``right``/``side='right'``: after equal elements)."""
+    ``sorted_sequence`` (``right``/``side='right'``: after equal elements).
+
+    >>> dyngrad.searchsorted(dyngrad.tensor([1., 2., 3.]), dyngrad.tensor([2.5, 0.]))
+    tensor([2, 0])
+    """
     if side is not None:
         if side not in ("left", "right"):
             raise RuntimeError(

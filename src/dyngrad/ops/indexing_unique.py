@@ -72,6 +72,10 @@ def _consecutive(a: np.ndarray, dim: int | None) -> tuple[np.ndarray, np.ndarray
     if dim is None:
         values, inverse, counts = _consecutive(a.reshape(-1), 0)
         return values, inverse.reshape(a.shape), counts
+    if a.size == 0 and a.shape[dim] != 0:
+        raise RuntimeError(
+            "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
+        )
     moved = np.moveaxis(a, dim, 0)
     n = moved.shape[0]
     if n == 0:
@@ -79,7 +83,7 @@ def _consecutive(a: np.ndarray, dim: int | None) -> tuple[np.ndarray, np.ndarray
         return a.copy(), empty, empty.copy()
     changed = moved[1:] != moved[:-1]
     if changed.ndim > 1:
-        changed = changed.reshape(n - 1, -1).any(axis=1)
+        changed = changed.reshape(n - 1, changed[0].size if n > 1 else 0).any(axis=1)
     starts = np.concatenate(([True], changed))
     first = np.flatnonzero(starts)
     values = np.moveaxis(moved[first], 0, dim)
@@ -124,7 +128,11 @@ def unique(
     dim: int | None = None,
 ) -> Any:
     """The distinct elements of ``input`` in ascending order (or, with ``dim``, the distinct
-    slices); optionally the index of each input element in the result, and the counts."""
+    slices); optionally the index of each input element in the result, and the counts.
+
+    >>> dyngrad.unique(dyngrad.tensor([3, 1, 3]), return_counts=True)
+    (tensor([1, 3]), tensor([1, 2]))
+    """
     if dim is None:
         outs = Unique2Backward0.apply(input)
     else:

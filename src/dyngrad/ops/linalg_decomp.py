@@ -146,7 +146,6 @@ class LinalgSlogdetBackward0(OpNode):
     promote = OWN
     save = (0,)
     n_outputs = 2
-    quiet = True
 
     def forward(self, a: np.ndarray) -> Any:
         sign, logabs = np.linalg.slogdet(a)
@@ -294,7 +293,6 @@ class LinalgCholeskyExBackward0(OpNode):
 
     promote = OWN
     save_output = True
-    quiet = True
 
     def forward(self, a: np.ndarray, upper: bool) -> Any:
         self.upper = upper

@@ -136,7 +136,6 @@ class LinalgSvdBackward0(OpNode):
     promote = OWN
     save = (0,)
     n_outputs = 3
-    quiet = True
 
     def forward(self, a: np.ndarray, full_matrices: bool, compute_uv: bool) -> Any:
         self.compute_uv = compute_uv
@@ -224,7 +223,6 @@ class LinalgEighBackward0(OpNode):
     promote = OWN
     save = (0,)
     n_outputs = 2
-    quiet = True
 
     def forward(self, a: np.ndarray, uplo: str, compute_v: bool) -> Any:
         self.uplo, self.compute_v = uplo, compute_v
@@ -287,7 +285,6 @@ class LinalgPinvBackward0(OpNode):
     promote = OWN
     save = (0,)
     save_output = True
-    quiet = True
 
     def forward(self, a: np.ndarray, atol: Any, rtol: Any, hermitian: bool) -> Any:
         if hermitian:

@@ -70,7 +70,6 @@ class EluBackward0(OpNode):
     is taken of min(x, 0) so that large positive x cannot overflow the unused branch."""
 
     save = (0,)
-    quiet = True
 
     def forward(self, a: np.ndarray, alpha: float, scale: float, input_scale: float) -> Any:
         _float_only(a, "elu_cpu")
@@ -104,7 +103,6 @@ class GeluBackward0(OpNode):
     x̄ = ȳ·(½(1 + tanh u) + ½x(1 − tanh² u)·√(2/π)(1 + 3·0.044715x²))."""
 
     save = (0,)
-    quiet = True
 
     def forward(self, a: np.ndarray, approximate: str) -> Any:
         _float_only(a, "GeluKernelImpl")
@@ -138,7 +136,6 @@ class SiluBackward0(OpNode):
     """y = x·σ(x);  x̄ = ȳ·σ(x)·(1 + x·(1 − σ(x)))."""
 
     save = (0,)
-    quiet = True
 
     def forward(self, a: np.ndarray) -> Any:
         _float_only(a, "silu_cpu")
@@ -159,7 +156,6 @@ class SoftplusBackward0(OpNode):
     """y = log(1 + e^(βx))/β, or x where βx > threshold;  x̄ = ȳ·σ(βx), or ȳ there."""
 
     save = (0,)
-    quiet = True
 
     def forward(self, a: np.ndarray, beta: float, threshold: float) -> Any:
         _float_only(a, "softplus_cpu")
@@ -182,7 +178,6 @@ class MishBackward0(OpNode):
     """y = x·tanh(softplus(x));  x̄ = ȳ·(tanh(sp) + x·σ(x)·(1 − tanh²(sp)))."""
 
     save = (0,)
-    quiet = True
 
     def forward(self, a: np.ndarray) -> Any:
         _float_only(a, "mish_cpu")
@@ -227,7 +222,6 @@ class LogSigmoidBackward0(OpNode):
     """y = log σ(x) = min(x, 0) − log(1 + e^(−|x|));  x̄ = ȳ·σ(−x)."""
 
     save = (0,)
-    quiet = True
 
     def forward(self, a: np.ndarray) -> Any:
         _float_only(a, "log_sigmoid_cpu")

@@ -40,7 +40,6 @@ class _PointwiseLoss(OpNode):
     module-level helpers rather than methods of ``self``."""
 
     save = (0, 1)
-    quiet = True
 
     def derivative(self, d: Tensor) -> Tensor:
         """∂ℓ/∂x as a function of d = x − t."""
@@ -117,7 +116,6 @@ class BinaryCrossEntropyBackward0(OpNode):
     x̄ = ȳ·w·(x − t) / max(x(1 − x), 1e-12);  t̄ = ȳ·w·(log(1 − x) − log x) (clamped logs)."""
 
     save = (0, 1, 2)
-    quiet = True
 
     def forward(self, a: np.ndarray, b: np.ndarray, w: Any, reduction: str) -> Any:
         if np.any((a < 0) | (a > 1)):
@@ -158,7 +156,6 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
     x̄ = ȳ·w·(σ(x)·(1 + (p − 1)t) − p·t);  t̄ = −ȳ·w·(p·log σ(x) − log σ(−x))."""
 
     save = (0, 1, 2, 3)
-    quiet = True
 
     def forward(self, a: np.ndarray, b: np.ndarray, w: Any, pw: Any, reduction: str) -> Any:
         self.reduction = reduction
@@ -201,7 +198,6 @@ class NllLossBackward0(OpNode):
     Input (N, C, d…) with target (N, d…), or (C,) with a 0-d target."""
 
     promote = OWN
-    quiet = True  # the mean over no kept target is 0/0 = nan, as in torch
 
     def forward(self, a: np.ndarray, target: np.ndarray, w: Any, reduction: str,
                 ignore_index: int) -> Any:  # fmt: skip
@@ -225,8 +221,8 @@ class NllLossBackward0(OpNode):
             scale = -weights
             if reduction == "mean":
                 total = np.sum(weights)
-                out = out / total
-                scale = scale / total
+                out = out / total  # nan when every target is ignored, as in torch
+                scale = scale / total if total != 0 else np.zeros_like(scale)
         coef = np.zeros(x.shape, a.dtype)
         np.put_along_axis(coef, safe[:, None], scale[:, None].astype(a.dtype), axis=1)
         self.coef = coef[0] if single else coef

@@ -144,7 +144,8 @@ def conv_forward_array(x: np.ndarray, w: np.ndarray, stride: tuple[int, ...],
     if groups == 1:
         y = np.matmul(w.reshape(o, -1), cols)
     else:
-        y = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(n, groups, -1, cols.shape[-1]))
+        per_group = (n, groups, cols.shape[1] // groups, cols.shape[2])
+        y = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(per_group))
     return y.reshape((n, o) + out), cols
 
 
@@ -159,7 +160,7 @@ def conv_weight_grad_array(x: np.ndarray, g: np.ndarray, kernel: tuple[int, ...]
         cols = im2col(x, kernel, stride, padding, dilation, out)
     length = cols.shape[-1]
     g3 = g.reshape(n, groups, o // groups, length)
-    c4 = cols.reshape(n, groups, -1, length)
+    c4 = cols.reshape(n, groups, cols.shape[1] // groups, length)
     wg = np.matmul(g3, c4.swapaxes(-1, -2)).sum(axis=0, dtype=g.dtype)
     return wg.reshape((o, -1) + kernel)
 

@@ -111,7 +111,8 @@ class _MaxPoolScatter(OpNode):
             self.indices = indices
         lead = indices.shape[:-2]
         m, p = math.prod(lead), math.prod(plane)
-        flat = (indices.reshape(m, -1) + (np.arange(m, dtype=np.int64) * p)[:, None]).ravel()
+        per_plane = indices.shape[-2] * indices.shape[-1]
+        flat = (indices.reshape(m, per_plane) + (np.arange(m, dtype=np.int64) * p)[:, None]).ravel()
         if unique:
             out = np.zeros(m * p, g.dtype)
             out[flat] = g.ravel()

@@ -30,7 +30,6 @@ class SoftmaxBackward0(OpNode):
     """y = e^(x − m) / Σ e^(x − m) along ``dim`` (m = max x);  x̄ = y ⊙ (ȳ − Σ ȳ ⊙ y)."""
 
     save_output = True
-    quiet = True
 
     def forward(self, a: np.ndarray, dim: int | None) -> Any:
         self.dim = dim
@@ -50,7 +49,6 @@ class LogSoftmaxBackward0(OpNode):
     """y = x − m − log Σ e^(x − m) along ``dim``;  x̄ = ȳ − e^y · Σ ȳ."""
 
     save_output = True
-    quiet = True
 
     def forward(self, a: np.ndarray, dim: int | None) -> Any:
         self.dim = dim

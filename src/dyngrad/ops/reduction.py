@@ -89,7 +89,6 @@ class MeanBackward0(OpNode):
     """y = (1/n) Σ x;  x̄ = ȳ / n everywhere."""
 
     promote = OWN
-    quiet = True  # the mean of nothing is nan, silently
 
     def forward(self, a: np.ndarray, dtype: Any = None) -> Any:
         self.shape = a.shape
@@ -104,7 +103,6 @@ class MeanBackward1(OpNode):
     """y = mean over ``dim``;  x̄ = ȳ / n re-expanded, n the number of reduced elements."""
 
     promote = OWN
-    quiet = True
 
     def forward(
         self, a: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: Any = None
@@ -156,7 +154,6 @@ class ProdBackward0(OpNode):
     promote = OWN
     save = (0,)
     save_output = True
-    quiet = True  # overflow to inf is silent, as in torch
 
     def forward(self, a: np.ndarray, dtype: Any = None) -> Any:
         self.shape = a.shape
@@ -178,7 +175,6 @@ class ProdBackward1(OpNode):
     promote = OWN
     save = (0,)
     save_output = True
-    quiet = True
 
     def forward(self, a: np.ndarray, axis: int | None, keepdim: bool, dtype: Any = None) -> Any:
         self.shape, self.axis, self.keepdim = a.shape, axis, keepdim

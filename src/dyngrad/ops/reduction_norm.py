@@ -28,7 +28,6 @@ class LinalgVectorNormBackward0(OpNode):
     promote = OWN
     save = (0,)
     save_output = True
-    quiet = True  # |0|ᵖ with p < 0 is inf, silently
 
     def forward(self, a: np.ndarray, p: float, dims: Any, keepdim: bool) -> Any:
         self.p, self.dims, self.keepdim, self.shape = p, dims, keepdim, a.shape

@@ -74,7 +74,6 @@ class CumprodBackward0(OpNode):
     promote = OWN
     save = (0,)
     save_output = True
-    quiet = True  # overflow to inf is silent, as in torch
 
     def forward(self, a: np.ndarray, axis: int | None, dtype: Any = None) -> Any:
         self.axis = axis

@@ -50,7 +50,6 @@ class _Moments(OpNode):
 
     promote = OWN
     save = (0,)
-    quiet = True  # d = 0 gives inf/nan, silently (torch warns once, in the forward)
 
     def forward(self, a: np.ndarray, dims: Any, correction: float, keepdim: bool, kind: str) -> Any:
         self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
@@ -203,7 +202,6 @@ class LogsumexpBackward0(OpNode):
     promote = FLOAT
     save = (0,)
     save_output = True
-    quiet = True  # log(0) = -inf for all -inf inputs, silently
 
     def forward(self, a: np.ndarray, dims: tuple[int, ...] | None, keepdim: bool) -> Any:
         self.shape, self.dims, self.keepdim = a.shape, dims, keepdim

@@ -79,7 +79,6 @@ class ToCopyBackward0(OpNode):
     """y = x converted to another dtype;  x̄ = ȳ (the engine casts it back to x's dtype)."""
 
     promote = OWN
-    quiet = True  # nan/inf to int gives torch's garbage values silently
 
     def forward(self, a: np.ndarray, np_dtype: np.dtype) -> Any:
         return a.astype(np_dtype, order="K", copy=True)

@@ -25,7 +25,6 @@ from .._learner import caller_names, names_from
 from .._tensor import Tensor
 from ._model import Edge, GraphModel, Vertex, build
 from ._render import (
-    DOT_MISSING,
     GraphvizNotFoundError,
     dot_program,
     run_dot,
@@ -128,7 +127,3 @@ def graph(
     if not isinstance(y, Tensor):
         raise TypeError(f"graph() expects a Tensor, got {type(y).__name__}")
     return Graph(build(y, names, show_saved, show_grads, show_constants))
-
-
-# Note: re-exported so that messages can name it without importing _render.
-MISSING_DOT_MESSAGE = DOT_MISSING
