@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,8 @@ from ._device import CPU
 from ._device import device as Device
 from ._size import Size, size_from_shape
 from .autograd.graph import Node, RemovableHandle, _add_hook, version_counter
+from .autograd.views import refresh as refresh_view
+from .autograd.views import refresh_requires_grad as refresh_view_requires_grad
 
 __all__ = ["Tensor"]
 
@@ -74,11 +76,53 @@ class Tensor:
     tensor(28., grad_fn=<MulBackward0>)
     """
 
+    # _fw: forward-mode tangents, None or {level: tangent} (autograd/forward_ad.py)
+    # _view: for a view, (base, kind, version) (autograd/views.py); None otherwise
     __slots__ = ("_data", "_rg", "_grad_fn", "_output_nr", "_grad", "_vc", "_acc", "_meta",
-                 "__weakref__")  # fmt: skip
+                 "_fw", "_view", "__weakref__")  # fmt: skip
 
     # NumPy must hand binary operators with a Tensor on the right back to us.
     __array_ufunc__ = None
+
+    if TYPE_CHECKING:
+        # Note: the op registry binds math methods and operators onto the class at import
+        # time. For type checkers they are declared here; every such method returns tensors.
+        def __getattr__(self, name: str) -> Any: ...
+        def __add__(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __iadd__(self, other: Any) -> Tensor: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __isub__(self, other: Any) -> Tensor: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __imul__(self, other: Any) -> Tensor: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __itruediv__(self, other: Any) -> Tensor: ...
+        def __floordiv__(self, other: Any) -> Tensor: ...
+        def __rfloordiv__(self, other: Any) -> Tensor: ...
+        def __mod__(self, other: Any) -> Tensor: ...
+        def __rmod__(self, other: Any) -> Tensor: ...
+        def __pow__(self, other: Any) -> Tensor: ...
+        def __rpow__(self, other: Any) -> Tensor: ...
+        def __matmul__(self, other: Any) -> Tensor: ...
+        def __rmatmul__(self, other: Any) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pos__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __invert__(self) -> Tensor: ...
+        def __and__(self, other: Any) -> Tensor: ...
+        def __or__(self, other: Any) -> Tensor: ...
+        def __xor__(self, other: Any) -> Tensor: ...
+        def __lt__(self, other: Any) -> Tensor: ...
+        def __le__(self, other: Any) -> Tensor: ...
+        def __gt__(self, other: Any) -> Tensor: ...
+        def __ge__(self, other: Any) -> Tensor: ...
+        def __eq__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def __setitem__(self, index: Any, value: Any) -> None: ...
 
     def __init__(self, *args: Any, device: Any = None, requires_grad: bool = False) -> None:
         """torch's legacy constructor: ``Tensor()`` is empty, ``Tensor(2, 3)`` and
@@ -96,6 +140,8 @@ class Tensor:
         self._vc: Any = None
         self._acc: Any = None
         self._meta: _Extras | None = None
+        self._fw: dict[Any, Tensor] | None = None
+        self._view: Any = None
         if source is not None:  # Tensor(tensor): an alias of ``source``
             self._rg = source._rg
             self._vc = version_counter(source)
@@ -115,6 +161,8 @@ class Tensor:
         t._vc = version_counter(data)
         t._acc = None
         t._meta = None
+        t._fw = None
+        t._view = None
         if require_grad:
             t.requires_grad_(True)
         return t
@@ -133,6 +181,8 @@ class Tensor:
         t._vc = None
         t._acc = None
         t._meta = None
+        t._fw = None
+        t._view = None
         return t
 
     def _extras(self) -> _Extras:
@@ -371,6 +421,8 @@ class Tensor:
     # --- autograd state ------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
+        if self._view is not None:  # its base may have started to require grad since
+            return refresh_view_requires_grad(self)
         return self._rg
 
     @requires_grad.setter
@@ -401,11 +453,21 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Node | None:
+        if self._view is not None:  # a view whose memory changed in place gets a new grad_fn
+            return refresh_view(self)  # type: ignore[no-any-return]
         return self._grad_fn
 
     @property
     def is_leaf(self) -> bool:
-        return self._grad_fn is None
+        return self.grad_fn is None
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor whose memory this view shares (None for a tensor that is not a view)."""
+        return None if self._view is None else self._view[0]
+
+    def _is_view(self) -> bool:
+        return self._view is not None
 
     @property
     def output_nr(self) -> int:

@@ -229,8 +229,9 @@ def test_forward_hooks_order_kwargs_and_removal() -> None:
             lin.register_forward_pre_hook(lambda m, a: calls.append("pre1")),
             lin.register_forward_pre_hook(lambda m, a: calls.append("pre0"), prepend=True),
             lin.register_forward_hook(lambda m, a, o: calls.append("post1")),
-            lin.register_forward_hook(lambda m, a, k, o: calls.append(("kw", sorted(k))),
-                                      with_kwargs=True),  # fmt: skip
+            lin.register_forward_hook(
+                lambda m, a, k, o: calls.append(("kw", sorted(k))), with_kwargs=True
+            ),  # fmt: skip
             lin.register_forward_hook(lambda m, a, o: calls.append("post0"), prepend=True),
         ]
         lin(t.ones(1, 2))

@@ -56,6 +56,7 @@ class OpInfo:
     grad_atol: float = 1e-5
     grad_rtol: float = 1e-4
     check_grad_fn: bool = True  # compare grad_fn names with torch
+    forward_ad: bool = True  # tests/test_forward_ad.py: jvp vs reverse mode and torch
     skip_reason: str = ""
 
     def __repr__(self) -> str:

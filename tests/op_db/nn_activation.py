@@ -112,60 +112,149 @@ def _with_dtype(fn_name: str) -> Any:
 
 
 ACTIVATIONS = [
-    OpInfo("F.leaky_relu", lambda m, x, **k: F(m).leaky_relu(x, **k), activation_samples(),
-           ("LeakyReluBackward0",)),
-    OpInfo("F.leaky_relu_slope", lambda m, x, **k: F(m).leaky_relu(x, **k),
-           activation_samples(negative_slope=0.2), ("LeakyReluBackward0",)),
-    OpInfo("F.leaky_relu_int", lambda m, x: F(m).leaky_relu(x), _int_input, grad=False,
-           gradcheck=False, gradgrad=False),
-    OpInfo("F.elu", lambda m, x, **k: F(m).elu(x, **k), activation_samples(huge=True),
-           ("EluBackward0",)),
-    OpInfo("F.elu_alpha", lambda m, x, **k: F(m).elu(x, **k), activation_samples(alpha=0.5),
-           ("EluBackward0",)),
+    OpInfo(
+        "F.leaky_relu",
+        lambda m, x, **k: F(m).leaky_relu(x, **k),
+        activation_samples(),
+        ("LeakyReluBackward0",),
+    ),
+    OpInfo(
+        "F.leaky_relu_slope",
+        lambda m, x, **k: F(m).leaky_relu(x, **k),
+        activation_samples(negative_slope=0.2),
+        ("LeakyReluBackward0",),
+    ),
+    OpInfo(
+        "F.leaky_relu_int",
+        lambda m, x: F(m).leaky_relu(x),
+        _int_input,
+        grad=False,
+        gradcheck=False,
+        gradgrad=False,
+    ),
+    OpInfo(
+        "F.elu",
+        lambda m, x, **k: F(m).elu(x, **k),
+        activation_samples(huge=True),
+        ("EluBackward0",),
+    ),
+    OpInfo(
+        "F.elu_alpha",
+        lambda m, x, **k: F(m).elu(x, **k),
+        activation_samples(alpha=0.5),
+        ("EluBackward0",),
+    ),
     OpInfo("F.selu", lambda m, x: F(m).selu(x), activation_samples(), ("EluBackward0",)),
-    OpInfo("F.gelu", lambda m, x, **k: F(m).gelu(x, **k), activation_samples(arr, huge=True),
-           ("GeluBackward0",)),
-    OpInfo("F.gelu_tanh", lambda m, x, **k: F(m).gelu(x, **k),
-           activation_samples(arr, huge=True, approximate="tanh"), ("GeluBackward0",)),
-    OpInfo("F.gelu_bad", lambda m, x, **k: F(m).gelu(x, **k),
-           activation_samples(arr, approximate="erf"), grad=False, gradcheck=False,
-           gradgrad=False),
-    OpInfo("F.silu", lambda m, x: F(m).silu(x), activation_samples(arr, huge=True),
-           ("SiluBackward0",)),
-    OpInfo("F.mish", lambda m, x: F(m).mish(x), activation_samples(arr, huge=True),
-           ("MishBackward0",)),
-    OpInfo("F.softplus", lambda m, x, **k: F(m).softplus(x, **k),
-           activation_samples(arr, huge=True), ("SoftplusBackward0",)),
-    OpInfo("F.softplus_beta", lambda m, x, **k: F(m).softplus(x, **k),
-           activation_samples(arr, beta=2.0, threshold=1.5), ("SoftplusBackward0",)),
-    OpInfo("F.hardtanh", lambda m, x, **k: F(m).hardtanh(x, **k), _hardtanh_samples,
-           ("HardtanhBackward0",)),
-    OpInfo("F.relu6", lambda m, x: F(m).relu6(x * 4), activation_samples(),
-           ("HardtanhBackward0",)),
-    OpInfo("F.logsigmoid", lambda m, x: F(m).logsigmoid(x), activation_samples(arr, huge=True),
-           ("LogSigmoidBackward0",)),
+    OpInfo(
+        "F.gelu",
+        lambda m, x, **k: F(m).gelu(x, **k),
+        activation_samples(arr, huge=True),
+        ("GeluBackward0",),
+    ),
+    OpInfo(
+        "F.gelu_tanh",
+        lambda m, x, **k: F(m).gelu(x, **k),
+        activation_samples(arr, huge=True, approximate="tanh"),
+        ("GeluBackward0",),
+    ),
+    OpInfo(
+        "F.gelu_bad",
+        lambda m, x, **k: F(m).gelu(x, **k),
+        activation_samples(arr, approximate="erf"),
+        grad=False,
+        gradcheck=False,
+        gradgrad=False,
+    ),
+    OpInfo(
+        "F.silu", lambda m, x: F(m).silu(x), activation_samples(arr, huge=True), ("SiluBackward0",)
+    ),
+    OpInfo(
+        "F.mish", lambda m, x: F(m).mish(x), activation_samples(arr, huge=True), ("MishBackward0",)
+    ),
+    OpInfo(
+        "F.softplus",
+        lambda m, x, **k: F(m).softplus(x, **k),
+        activation_samples(arr, huge=True),
+        ("SoftplusBackward0",),
+    ),
+    OpInfo(
+        "F.softplus_beta",
+        lambda m, x, **k: F(m).softplus(x, **k),
+        activation_samples(arr, beta=2.0, threshold=1.5),
+        ("SoftplusBackward0",),
+    ),
+    OpInfo(
+        "F.hardtanh",
+        lambda m, x, **k: F(m).hardtanh(x, **k),
+        _hardtanh_samples,
+        ("HardtanhBackward0",),
+    ),
+    OpInfo("F.relu6", lambda m, x: F(m).relu6(x * 4), activation_samples(), ("HardtanhBackward0",)),
+    OpInfo(
+        "F.logsigmoid",
+        lambda m, x: F(m).logsigmoid(x),
+        activation_samples(arr, huge=True),
+        ("LogSigmoidBackward0",),
+    ),
+    # in place on a non-leaf (x * 1): torch's nodes keep the output (…Backward1)
+    OpInfo(
+        "F.leaky_relu_inplace",
+        lambda m, x, **k: F(m).leaky_relu(x * 1, inplace=True, **k),
+        activation_samples(negative_slope=0.2),
+        ("LeakyReluBackward1",),
+    ),
+    OpInfo(
+        "F.elu_inplace",
+        lambda m, x, **k: F(m).elu(x * 1, inplace=True, **k),
+        activation_samples(huge=True, alpha=0.7),
+        ("EluBackward1",),
+    ),
+    OpInfo(
+        "F.selu_inplace",
+        lambda m, x: F(m).selu(x * 1, inplace=True),
+        activation_samples(),
+        ("EluBackward1",),
+    ),
     OpInfo("F.prelu", lambda m, x, w: F(m).prelu(x, w), _prelu_samples, ("PreluKernelBackward0",)),
     OpInfo("prelu_method", lambda m, x, w: x.prelu(w), _prelu_samples, ("PreluKernelBackward0",)),
 ]
 
 SOFTMAX = [
     OpInfo("softmax", lambda m, x, d: m.softmax(x, d), _softmax_samples, ("SoftmaxBackward0",)),
-    OpInfo("Tensor.softmax", lambda m, x, d: x.softmax(d), _softmax_samples,
-           ("SoftmaxBackward0",)),
-    OpInfo("F.softmax", lambda m, x, d: F(m).softmax(x, dim=d), _softmax_samples,
-           ("SoftmaxBackward0",)),
-    OpInfo("F.softmax_dtype", _with_dtype("softmax"), _softmax_dtype_samples,
-           ("SoftmaxBackward0",)),
-    OpInfo("F.softmin", lambda m, x, d: F(m).softmin(x, d), _softmax_samples,
-           ("SoftmaxBackward0",)),
-    OpInfo("log_softmax", lambda m, x, d: m.log_softmax(x, d), _softmax_samples,
-           ("LogSoftmaxBackward0",)),
-    OpInfo("Tensor.log_softmax", lambda m, x, d: x.log_softmax(d), _softmax_samples,
-           ("LogSoftmaxBackward0",)),
-    OpInfo("F.log_softmax", lambda m, x, d: F(m).log_softmax(x, dim=d), _softmax_samples,
-           ("LogSoftmaxBackward0",)),
-    OpInfo("F.log_softmax_dtype", _with_dtype("log_softmax"), _softmax_dtype_samples,
-           ("LogSoftmaxBackward0",)),
+    OpInfo("Tensor.softmax", lambda m, x, d: x.softmax(d), _softmax_samples, ("SoftmaxBackward0",)),
+    OpInfo(
+        "F.softmax", lambda m, x, d: F(m).softmax(x, dim=d), _softmax_samples, ("SoftmaxBackward0",)
+    ),
+    OpInfo(
+        "F.softmax_dtype", _with_dtype("softmax"), _softmax_dtype_samples, ("SoftmaxBackward0",)
+    ),
+    OpInfo(
+        "F.softmin", lambda m, x, d: F(m).softmin(x, d), _softmax_samples, ("SoftmaxBackward0",)
+    ),
+    OpInfo(
+        "log_softmax",
+        lambda m, x, d: m.log_softmax(x, d),
+        _softmax_samples,
+        ("LogSoftmaxBackward0",),
+    ),
+    OpInfo(
+        "Tensor.log_softmax",
+        lambda m, x, d: x.log_softmax(d),
+        _softmax_samples,
+        ("LogSoftmaxBackward0",),
+    ),
+    OpInfo(
+        "F.log_softmax",
+        lambda m, x, d: F(m).log_softmax(x, dim=d),
+        _softmax_samples,
+        ("LogSoftmaxBackward0",),
+    ),
+    OpInfo(
+        "F.log_softmax_dtype",
+        _with_dtype("log_softmax"),
+        _softmax_dtype_samples,
+        ("LogSoftmaxBackward0",),
+    ),
 ]
 
 OPS = ACTIVATIONS + SOFTMAX

@@ -121,26 +121,66 @@ def _bad_mode(rng: Any, dt: Any) -> list[Sample]:
 
 
 OPS = [
-    OpInfo("F.embedding", lambda m, i, w, **k: F(m).embedding(i, w, **k), _embedding_samples,
-           ("EmbeddingBackward0",)),
-    OpInfo("F.embedding_grad_rules", lambda m, i, w, **k: F(m).embedding(i, w, **k),
-           _embedding_grad_rule_samples, ("EmbeddingBackward0",), gradcheck=False, gradgrad=False),
-    OpInfo("F.embedding_errors", lambda m, i, w, **k: F(m).embedding(i, w, **k),
-           _padding_idx_errors, grad=False, gradcheck=False, gradgrad=False),
-    OpInfo("F.pad", lambda m, x, p, **k: F(m).pad(x, p, **k), _constant_samples,
-           ("ConstantPadNdBackward0",)),
-    OpInfo("constant_pad_nd", lambda m, x, p, **k: m.constant_pad_nd(x, p, **k),
-           _constant_samples, ("ConstantPadNdBackward0",)),
-    OpInfo("F.pad_reflect", lambda m, x, p, **k: F(m).pad(x, p, **k), _mode_samples("reflect"),
-           ("ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0")),
-    OpInfo("F.pad_replicate", lambda m, x, p, **k: F(m).pad(x, p, **k),
-           _mode_samples("replicate"),
-           ("ReplicationPad1DBackward0", "ReplicationPad2DBackward0",
-            "ReplicationPad3DBackward0")),  # fmt: skip
+    OpInfo(
+        "F.embedding",
+        lambda m, i, w, **k: F(m).embedding(i, w, **k),
+        _embedding_samples,
+        ("EmbeddingBackward0",),
+    ),
+    OpInfo(
+        "F.embedding_grad_rules",
+        lambda m, i, w, **k: F(m).embedding(i, w, **k),
+        _embedding_grad_rule_samples,
+        ("EmbeddingBackward0",),
+        gradcheck=False,
+        gradgrad=False,
+    ),
+    OpInfo(
+        "F.embedding_errors",
+        lambda m, i, w, **k: F(m).embedding(i, w, **k),
+        _padding_idx_errors,
+        grad=False,
+        gradcheck=False,
+        gradgrad=False,
+    ),
+    OpInfo(
+        "F.pad",
+        lambda m, x, p, **k: F(m).pad(x, p, **k),
+        _constant_samples,
+        ("ConstantPadNdBackward0",),
+    ),
+    OpInfo(
+        "constant_pad_nd",
+        lambda m, x, p, **k: m.constant_pad_nd(x, p, **k),
+        _constant_samples,
+        ("ConstantPadNdBackward0",),
+    ),
+    OpInfo(
+        "F.pad_reflect",
+        lambda m, x, p, **k: F(m).pad(x, p, **k),
+        _mode_samples("reflect"),
+        ("ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0"),
+    ),
+    OpInfo(
+        "F.pad_replicate",
+        lambda m, x, p, **k: F(m).pad(x, p, **k),
+        _mode_samples("replicate"),
+        ("ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0"),
+    ),  # fmt: skip
     # Note: torch writes circular padding with slice assignments (node CopySlices);
     # dyngrad concatenates slices (CatBackward0).
-    OpInfo("F.pad_circular", lambda m, x, p, **k: F(m).pad(x, p, **k), _mode_samples("circular"),
-           check_grad_fn=False),
-    OpInfo("F.pad_bad_mode", lambda m, x, p, **k: F(m).pad(x, p, **k), _bad_mode, grad=False,
-           gradcheck=False, gradgrad=False),
+    OpInfo(
+        "F.pad_circular",
+        lambda m, x, p, **k: F(m).pad(x, p, **k),
+        _mode_samples("circular"),
+        check_grad_fn=False,
+    ),
+    OpInfo(
+        "F.pad_bad_mode",
+        lambda m, x, p, **k: F(m).pad(x, p, **k),
+        _bad_mode,
+        grad=False,
+        gradcheck=False,
+        gradgrad=False,
+    ),
 ]

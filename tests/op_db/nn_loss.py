@@ -106,9 +106,9 @@ def _bce_samples(rng: Any, dt: Any) -> list[Sample]:
 def _bce_edge_samples(rng: Any, dt: Any) -> list[Sample]:
     x = np.array([0.0, 1.0, 0.0, 1.0, 0.5], dtype=dt)
     t = np.array([0.0, 1.0, 1.0, 0.0, 0.5], dtype=dt)
-    return [
-        Sample((x, t), {"reduction": r}, name=f"clamped-logs-{r}") for r in REDUCTIONS
-    ] + [Sample((np.array([1.5, 0.5], dtype=dt), t[:2]), name="error-range")]
+    return [Sample((x, t), {"reduction": r}, name=f"clamped-logs-{r}") for r in REDUCTIONS] + [
+        Sample((np.array([1.5, 0.5], dtype=dt), t[:2]), name="error-range")
+    ]
 
 
 def _logit_samples(rng: Any, dt: Any) -> list[Sample]:
@@ -154,17 +154,30 @@ def _nll_samples(rng: Any, dt: Any) -> list[Sample]:
             Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5)), kw, name=f"2-d-{r}"),
             Sample((arr(rng, (5,), dt), _targets(rng, (), 5)), kw, name=f"1-d-{r}"),
             Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5, True)), kw, name=f"ignored-{r}"),
-            Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5)), {**kw, "weight_": True},
-                   name=f"weight-{r}"),  # fmt: skip
-            Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5, True)),
-                   {**kw, "weight_": True, "ignore_index": -100}, name=f"weight-ignored-{r}"),
-            Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5)), {**kw, "ignore_index": 2},
-                   name=f"ignore-2-{r}"),  # fmt: skip
+            Sample(
+                (arr(rng, (4, 5), dt), _targets(rng, (4,), 5)),
+                {**kw, "weight_": True},
+                name=f"weight-{r}",
+            ),  # fmt: skip
+            Sample(
+                (arr(rng, (4, 5), dt), _targets(rng, (4,), 5, True)),
+                {**kw, "weight_": True, "ignore_index": -100},
+                name=f"weight-ignored-{r}",
+            ),
+            Sample(
+                (arr(rng, (4, 5), dt), _targets(rng, (4,), 5)),
+                {**kw, "ignore_index": 2},
+                name=f"ignore-2-{r}",
+            ),  # fmt: skip
             Sample((arr(rng, (2, 3, 4), dt), _targets(rng, (2, 4), 3)), kw, name=f"3-d-{r}"),
-            Sample((arr(rng, (2, 3, 4, 2), dt), _targets(rng, (2, 4, 2), 3, True)),
-                   {**kw, "weight_": True}, name=f"4-d-{r}"),  # fmt: skip
-            Sample((arr(rng, (2, 3, 2, 2, 2), dt), _targets(rng, (2, 2, 2, 2), 3)), kw,
-                   name=f"5-d-{r}"),  # fmt: skip
+            Sample(
+                (arr(rng, (2, 3, 4, 2), dt), _targets(rng, (2, 4, 2), 3, True)),
+                {**kw, "weight_": True},
+                name=f"4-d-{r}",
+            ),  # fmt: skip
+            Sample(
+                (arr(rng, (2, 3, 2, 2, 2), dt), _targets(rng, (2, 2, 2, 2), 3)), kw, name=f"5-d-{r}"
+            ),  # fmt: skip
             Sample((arr(rng, (0, 5), dt), _targets(rng, (0,), 5)), kw, name=f"empty-{r}"),
             Sample((_t(rng, (4, 5), dt), _targets(rng, (4,), 5)), kw, name=f"non-contiguous-{r}"),
         ]
@@ -216,21 +229,39 @@ def _cross_entropy_samples(rng: Any, dt: Any) -> list[Sample]:
             out += [
                 Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5)), k, name=f"2-d-{r}-{ls}"),
                 Sample((arr(rng, (5,), dt), _targets(rng, (), 5)), k, name=f"1-d-{r}-{ls}"),
-                Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5, True)), k,
-                       name=f"ignored-{r}-{ls}"),  # fmt: skip
-                Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5, True)),
-                       {**k, "weight_": True}, name=f"weight-ignored-{r}-{ls}"),
-                Sample((arr(rng, (2, 3, 4), dt), _targets(rng, (2, 4), 3, True)),
-                       {**k, "weight_": True}, name=f"3-d-{r}-{ls}"),  # fmt: skip
-                Sample((arr(rng, (2, 3, 2, 2), dt), _targets(rng, (2, 2, 2), 3)), k,
-                       name=f"4-d-{r}-{ls}"),  # fmt: skip
+                Sample(
+                    (arr(rng, (4, 5), dt), _targets(rng, (4,), 5, True)),
+                    k,
+                    name=f"ignored-{r}-{ls}",
+                ),  # fmt: skip
+                Sample(
+                    (arr(rng, (4, 5), dt), _targets(rng, (4,), 5, True)),
+                    {**k, "weight_": True},
+                    name=f"weight-ignored-{r}-{ls}",
+                ),
+                Sample(
+                    (arr(rng, (2, 3, 4), dt), _targets(rng, (2, 4), 3, True)),
+                    {**k, "weight_": True},
+                    name=f"3-d-{r}-{ls}",
+                ),  # fmt: skip
+                Sample(
+                    (arr(rng, (2, 3, 2, 2), dt), _targets(rng, (2, 2, 2), 3)),
+                    k,
+                    name=f"4-d-{r}-{ls}",
+                ),  # fmt: skip
                 Sample((huge, np.array([1, 0])), k, name=f"huge-{r}-{ls}"),
-                Sample((_t(rng, (4, 5), dt), _targets(rng, (4,), 5)), k,
-                       name=f"non-contiguous-{r}-{ls}"),  # fmt: skip
+                Sample(
+                    (_t(rng, (4, 5), dt), _targets(rng, (4,), 5)),
+                    k,
+                    name=f"non-contiguous-{r}-{ls}",
+                ),  # fmt: skip
             ]
     out += [
-        Sample((arr(rng, (4, 5), dt), _targets(rng, (4,), 5)), {"label_smoothing": 1.5},
-               name="error-smoothing"),  # fmt: skip
+        Sample(
+            (arr(rng, (4, 5), dt), _targets(rng, (4,), 5)),
+            {"label_smoothing": 1.5},
+            name="error-smoothing",
+        ),  # fmt: skip
         Sample((arr(rng, (4, 5), dt), arr(rng, (4,), dt)), name="error-float-indices"),
         Sample((arr(rng, (), dt), _targets(rng, (), 5)), name="error-0-d"),
     ]
@@ -248,12 +279,19 @@ def _probability_target_samples(rng: Any, dt: Any) -> list[Sample]:
         for ls in (0.0, 0.3):
             k = {"reduction": r, "label_smoothing": ls}
             out += [
-                Sample((arr(rng, (4, 5), dt), _soft_targets(rng, (4, 5), dt, 1)), k,
-                       name=f"2-d-{r}-{ls}"),  # fmt: skip
-                Sample((arr(rng, (5,), dt), _soft_targets(rng, (5,), dt, 0)), k,
-                       name=f"1-d-{r}-{ls}"),  # fmt: skip
-                Sample((arr(rng, (2, 3, 4), dt), _soft_targets(rng, (2, 3, 4), dt, 1)),
-                       {**k, "weight_": True}, name=f"3-d-weight-{r}-{ls}"),  # fmt: skip
+                Sample(
+                    (arr(rng, (4, 5), dt), _soft_targets(rng, (4, 5), dt, 1)),
+                    k,
+                    name=f"2-d-{r}-{ls}",
+                ),  # fmt: skip
+                Sample(
+                    (arr(rng, (5,), dt), _soft_targets(rng, (5,), dt, 0)), k, name=f"1-d-{r}-{ls}"
+                ),  # fmt: skip
+                Sample(
+                    (arr(rng, (2, 3, 4), dt), _soft_targets(rng, (2, 3, 4), dt, 1)),
+                    {**k, "weight_": True},
+                    name=f"3-d-weight-{r}-{ls}",
+                ),  # fmt: skip
             ]
     out.append(Sample((arr(rng, (4, 5), dt), _soft_targets(rng, (4, 5), dt, 1)),
                       {"ignore_index": 1}, name="error-ignore-index"))  # fmt: skip
@@ -273,45 +311,103 @@ def _kl_samples(rng: Any, dt: Any) -> list[Sample]:
 
 
 OPS = [
-    OpInfo("F.mse_loss", _quiet(lambda m, x, t, **k: F(m).mse_loss(x, t, **k)),
-           _pointwise_samples(), ("MseLossBackward0",)),
-    OpInfo("F.mse_loss_weight", lambda m, x, t, w, **k: F(m).mse_loss(x, t, weight=w, **k),
-           _weighted_pointwise),
-    OpInfo("F.l1_loss", _quiet(lambda m, x, t, **k: F(m).l1_loss(x, t, **k)),
-           _pointwise_samples()),
-    OpInfo("F.l1_loss_weight", lambda m, x, t, w, **k: F(m).l1_loss(x, t, weight=w, **k),
-           _weighted_pointwise),
-    OpInfo("F.smooth_l1_loss", _quiet(lambda m, x, t, **k: F(m).smooth_l1_loss(x, t, **k)),
-           _pointwise_samples(), ("SmoothL1LossBackward0",)),
-    OpInfo("F.smooth_l1_loss_beta", _quiet(lambda m, x, t, **k: F(m).smooth_l1_loss(x, t, **k)),
-           _pointwise_samples(beta=0.5), ("SmoothL1LossBackward0",)),
-    OpInfo("F.smooth_l1_loss_beta0", _quiet(lambda m, x, t, **k: F(m).smooth_l1_loss(x, t, **k)),
-           _pointwise_samples(beta=0.0)),
-    OpInfo("F.smooth_l1_loss_error", lambda m, x, t, **k: F(m).smooth_l1_loss(x, t, **k),
-           _beta_errors("beta", -1.0)),
-    OpInfo("F.huber_loss", _quiet(lambda m, x, t, **k: F(m).huber_loss(x, t, **k)),
-           _pointwise_samples(), ("HuberLossBackward0",)),
-    OpInfo("F.huber_loss_delta", _quiet(lambda m, x, t, **k: F(m).huber_loss(x, t, **k)),
-           _pointwise_samples(delta=2.0), ("HuberLossBackward0",)),
-    OpInfo("F.huber_loss_weight", lambda m, x, t, w, **k: F(m).huber_loss(x, t, weight=w, **k),
-           _weighted_pointwise),
-    OpInfo("F.huber_loss_error", lambda m, x, t, **k: F(m).huber_loss(x, t, **k),
-           _beta_errors("delta", 0.0)),
-    OpInfo("F.binary_cross_entropy", lambda m, *a, **k: F(m).binary_cross_entropy(*a, **k),
-           _bce_samples, ("BinaryCrossEntropyBackward0",)),
-    OpInfo("F.binary_cross_entropy_edges", lambda m, *a, **k: F(m).binary_cross_entropy(*a, **k),
-           _bce_edge_samples, grad=False, gradcheck=False, gradgrad=False),
-    OpInfo("F.binary_cross_entropy_with_logits", _bce_logits, _logit_samples,
-           ("BinaryCrossEntropyWithLogitsBackward0",)),
+    OpInfo(
+        "F.mse_loss",
+        _quiet(lambda m, x, t, **k: F(m).mse_loss(x, t, **k)),
+        _pointwise_samples(),
+        ("MseLossBackward0",),
+    ),
+    OpInfo(
+        "F.mse_loss_weight",
+        lambda m, x, t, w, **k: F(m).mse_loss(x, t, weight=w, **k),
+        _weighted_pointwise,
+    ),
+    OpInfo("F.l1_loss", _quiet(lambda m, x, t, **k: F(m).l1_loss(x, t, **k)), _pointwise_samples()),
+    OpInfo(
+        "F.l1_loss_weight",
+        lambda m, x, t, w, **k: F(m).l1_loss(x, t, weight=w, **k),
+        _weighted_pointwise,
+    ),
+    OpInfo(
+        "F.smooth_l1_loss",
+        _quiet(lambda m, x, t, **k: F(m).smooth_l1_loss(x, t, **k)),
+        _pointwise_samples(),
+        ("SmoothL1LossBackward0",),
+    ),
+    OpInfo(
+        "F.smooth_l1_loss_beta",
+        _quiet(lambda m, x, t, **k: F(m).smooth_l1_loss(x, t, **k)),
+        _pointwise_samples(beta=0.5),
+        ("SmoothL1LossBackward0",),
+    ),
+    OpInfo(
+        "F.smooth_l1_loss_beta0",
+        _quiet(lambda m, x, t, **k: F(m).smooth_l1_loss(x, t, **k)),
+        _pointwise_samples(beta=0.0),
+    ),
+    OpInfo(
+        "F.smooth_l1_loss_error",
+        lambda m, x, t, **k: F(m).smooth_l1_loss(x, t, **k),
+        _beta_errors("beta", -1.0),
+    ),
+    OpInfo(
+        "F.huber_loss",
+        _quiet(lambda m, x, t, **k: F(m).huber_loss(x, t, **k)),
+        _pointwise_samples(),
+        ("HuberLossBackward0",),
+    ),
+    OpInfo(
+        "F.huber_loss_delta",
+        _quiet(lambda m, x, t, **k: F(m).huber_loss(x, t, **k)),
+        _pointwise_samples(delta=2.0),
+        ("HuberLossBackward0",),
+    ),
+    OpInfo(
+        "F.huber_loss_weight",
+        lambda m, x, t, w, **k: F(m).huber_loss(x, t, weight=w, **k),
+        _weighted_pointwise,
+    ),
+    OpInfo(
+        "F.huber_loss_error",
+        lambda m, x, t, **k: F(m).huber_loss(x, t, **k),
+        _beta_errors("delta", 0.0),
+    ),
+    OpInfo(
+        "F.binary_cross_entropy",
+        lambda m, *a, **k: F(m).binary_cross_entropy(*a, **k),
+        _bce_samples,
+        ("BinaryCrossEntropyBackward0",),
+    ),
+    OpInfo(
+        "F.binary_cross_entropy_edges",
+        lambda m, *a, **k: F(m).binary_cross_entropy(*a, **k),
+        _bce_edge_samples,
+        grad=False,
+        gradcheck=False,
+        gradgrad=False,
+    ),
+    OpInfo(
+        "F.binary_cross_entropy_with_logits",
+        _bce_logits,
+        _logit_samples,
+        ("BinaryCrossEntropyWithLogitsBackward0",),
+    ),
     OpInfo("F.nll_loss", _nll, _nll_samples, ("NllLossBackward0", "NllLoss2DBackward0")),
     # A nan loss has no finite-difference Jacobian: compared with torch only.
-    OpInfo("F.nll_loss_all_ignored", _nll, _all_ignored_samples, gradcheck=False,
-           gradgrad=False),
-    OpInfo("F.cross_entropy", _cross_entropy, _cross_entropy_samples,
-           ("NllLossBackward0", "NllLoss2DBackward0", "LogSoftmaxBackward0")),
+    OpInfo("F.nll_loss_all_ignored", _nll, _all_ignored_samples, gradcheck=False, gradgrad=False),
+    OpInfo(
+        "F.cross_entropy",
+        _cross_entropy,
+        _cross_entropy_samples,
+        ("NllLossBackward0", "NllLoss2DBackward0", "LogSoftmaxBackward0"),
+    ),
     # Note: torch's mean over probability targets divides by a Python number
     # (DivBackward1); dyngrad names every tensor/number division DivBackward0.
-    OpInfo("F.cross_entropy_probabilities", _cross_entropy, _probability_target_samples,
-           check_grad_fn=False),
+    OpInfo(
+        "F.cross_entropy_probabilities",
+        _cross_entropy,
+        _probability_target_samples,
+        check_grad_fn=False,
+    ),
     OpInfo("F.kl_div", _quiet(lambda m, x, t, **k: F(m).kl_div(x, t, **k)), _kl_samples),
 ]

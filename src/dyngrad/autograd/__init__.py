@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import functional, grad_mode
+from . import forward_ad, functional, grad_mode
 from .anomaly_mode import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,

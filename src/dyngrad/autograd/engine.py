@@ -24,6 +24,7 @@ from . import grad_mode
 from .anomaly_mode import report_forward
 from .anomaly_mode import state as _anomaly
 from .graph import AccumulateGrad, Node, grad_accumulator
+from .views import refresh as refresh_view
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -47,6 +48,8 @@ last_backward = _LastBackward()
 
 
 def _root_edge(t: Tensor, index: int) -> tuple[Node, int]:
+    if t._view is not None:
+        refresh_view(t)
     if t._grad_fn is not None:
         return t._grad_fn, t._output_nr
     if t._rg:
@@ -352,6 +355,8 @@ def _run_post_hooks(node: Node, out: tuple[Any, ...], grads: list[Any]) -> tuple
 
 
 def _input_edge(t: Tensor) -> tuple[Node, int]:
+    if t._view is not None:
+        refresh_view(t)
     if t._grad_fn is not None:
         return t._grad_fn, t._output_nr
     if not t._rg:

@@ -17,6 +17,7 @@ import numpy as np
 from .._tensor import Tensor
 from . import grad_mode
 from .graph import Node, _next_seq, grad_accumulator, pack_saved, saved_hooks, version_counter
+from .views import refresh as refresh_view
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -206,7 +207,7 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple[Any, ...], output: Any, re
     if record:
         for a in inputs:
             if a._rg:
-                fn = a._grad_fn
+                fn = a._grad_fn if a._view is None else refresh_view(a)
                 edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator(a), 0))
                 metas.append((a._data.shape, a._data.dtype))
             else:

@@ -205,9 +205,13 @@ class Node:
         saved = self._out_saved
         if saved.__class__ is Packed:
             return saved.unpack(saved.packed)  # type: ignore[no-any-return]
-        data, vc, version, output_nr = saved
+        data, vc, version, output_nr = saved[:4]
         if vc.value != version:
             raise _modified_output_error(data, self, output_nr, vc.value, version, vc)
+        if len(saved) > 4:  # an in-place op on a view: the output's history is the view's
+            owner = saved[4]()  # (a weak reference, as torch keeps it: no cycle)
+            if owner is not None:
+                return Tensor._make(data, True, owner, 0)
         return Tensor._make(data, True, self, output_nr)
 
     def _release(self) -> None:

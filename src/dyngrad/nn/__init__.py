@@ -18,6 +18,12 @@ from .modules.conv import *  # noqa: F403
 from .modules.fold import *  # noqa: F403
 from .modules.pooling import *  # noqa: F403
 from .modules.upsampling import *  # noqa: F403
+from .modules import activation_attention as _attention, batchnorm as _batchnorm, normalization as _normalization, rnn as _rnn, transformer as _transformer
+from .modules.activation_attention import *  # noqa: F403
+from .modules.batchnorm import *  # noqa: F403
+from .modules.normalization import *  # noqa: F403
+from .modules.rnn import *  # noqa: F403
+from .modules.transformer import TransformerEncoder, TransformerEncoderLayer
 from . import utils
 
 __all__ = [
@@ -34,3 +40,4 @@ __all__ = [
 ]
 __all__ += [*_activation.__all__, *_dropout.__all__, *_loss.__all__, "Flatten", "Unflatten", "Identity", "Linear", "Embedding", "utils"]
 __all__ += [*_conv.__all__, *_fold.__all__, *_pooling.__all__, *_upsampling.__all__]
+__all__ += [*_attention.__all__, *_batchnorm.__all__, *_normalization.__all__, *_rnn.__all__, "TransformerEncoder", "TransformerEncoderLayer"]

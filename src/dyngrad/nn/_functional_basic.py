@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype
 from .._random import rand
 from .._tensor import Tensor
+from ..ops.elementwise import where
 from ..ops.indexing_mask import masked_fill
 from ..ops.linalg import matmul
 from ..ops.linalg_fused import addmm
@@ -31,8 +32,9 @@ __all__ = [
     "linear", "dropout", "dropout1d", "dropout2d", "dropout3d", "embedding", "one_hot",
     "pad", "normalize", "cosine_similarity", "pairwise_distance",
     "scaled_dot_product_attention",
-    *_functional_activation.__all__, *_functional_loss.__all__,
 ]  # fmt: skip
+__all__ += _functional_activation.__all__
+__all__ += _functional_loss.__all__  # fmt: skip
 
 
 # --- linear --------------------------------------------------------------------------------
@@ -100,7 +102,9 @@ def _feature_dropout(input: Tensor, p: float, training: bool, inplace: bool,
     return _apply_mask(input, _dropout_mask(shape, p, input.dtype), inplace)
 
 
-def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout1d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Channel-wise dropout of (N, C, L) or (C, L) inputs."""
     _check_p(p)
     if input.ndim not in (2, 3):
@@ -113,7 +117,9 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _feature_dropout(input, p, training, inplace, batched=input.ndim == 3)
 
 
-def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout2d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Channel-wise dropout of (N, C, H, W) inputs (a 3-D input is read as (N, C, L))."""
     _check_p(p)
     if input.ndim not in (3, 4):
@@ -137,7 +143,9 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
     return _feature_dropout(input, p, training, inplace)
 
 
-def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+def dropout3d(
+    input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False
+) -> Tensor:
     """Channel-wise dropout of (N, C, D, H, W) or (C, D, H, W) inputs."""
     _check_p(p)
     if input.ndim not in (4, 5):
@@ -325,8 +333,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     """``softmax(Q Kᵀ · scale + mask) V`` over the last two dims (scale = 1/√E by default).
 
     A bool ``attn_mask`` marks the positions that may be attended to (False → −inf); a float
-    mask is added. ``is_causal`` masks the upper triangle. ``dropout_p`` drops attention
-    weights (always, as torch's function does: pass 0.0 in eval mode)."""
+    mask is added. ``is_causal`` masks the upper triangle instead (not with ``attn_mask``:
+    torch's documented contract and its reference kernel refuse both). A query that may
+    attend to nothing gets zeros, as in torch. ``dropout_p`` drops
+    attention weights (always, as torch's function does: pass 0.0 in eval mode)."""
     if is_causal and attn_mask is not None:
         raise RuntimeError(
             "_scaled_dot_product_attention: Explicit attn_mask should not be set when "
@@ -347,6 +357,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
         else:
             scores = scores + attn_mask
     weights = _softmax(scores, -1)
+    if is_causal or attn_mask is not None:
+        blocked = scores.amax(-1, keepdim=True) == -math.inf  # type: ignore[attr-defined]
+        weights = where(blocked, 0.0, weights)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return matmul(weights, value)

@@ -8,10 +8,11 @@ are composed of public ops, as in torch (so their nodes are torch's too).
 from __future__ import annotations
 
 import warnings
+
 from .._tensor import Tensor
 from ..ops import nn_loss as _kernels
-from ..ops.nn_softmax import log_softmax
 from ..ops.elementwise import where
+from ..ops.nn_softmax import log_softmax
 
 __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
@@ -68,7 +69,9 @@ def _reduce(values: Tensor, reduction: str) -> Tensor:
     return values.mean() if reduction == "mean" else values.sum()  # type: ignore[attr-defined,no-any-return]
 
 
-def _weighted(values: Tensor, weight: Tensor, input: Tensor, reduction: str, mean_by_weight: bool) -> Tensor:
+def _weighted(
+    values: Tensor, weight: Tensor, input: Tensor, reduction: str, mean_by_weight: bool
+) -> Tensor:
     """The per-sample ``weight`` of mse/l1/huber: the mean divides by Σw (mse, l1) or by the
     element count (huber), as torch does."""
     if weight.shape != input.shape:
@@ -179,8 +182,7 @@ def _check_nll(input: Tensor, target: Tensor, weight: Tensor | None) -> None:
         got = ", ".join(map(str, target.shape))
         if input.ndim == 4:
             raise RuntimeError(
-                f"size mismatch (got input: [{', '.join(map(str, input.shape))}] , "
-                f"target: [{got}]"
+                f"size mismatch (got input: [{', '.join(map(str, input.shape))}] , target: [{got}]"
             )
         raise RuntimeError(f"Expected target size [{want}], got [{got}]")
     classes = input.shape[1] if input.ndim >= 2 else input.shape[0]
@@ -191,9 +193,7 @@ def _check_nll(input: Tensor, target: Tensor, weight: Tensor | None) -> None:
                 f"classes but got weight tensor of shape: [{', '.join(map(str, weight.shape))}]"
             )
         if weight.dtype is not input.dtype:
-            raise RuntimeError(
-                f"expected scalar type {_legacy(input)} but found {_legacy(weight)}"
-            )
+            raise RuntimeError(f"expected scalar type {_legacy(input)} but found {_legacy(weight)}")
 
 
 _LEGACY_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
@@ -217,7 +217,11 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if input.ndim == 3 or input.ndim > 4:  # torch runs these through the 2-D kernel
         n, c = input.shape[0], input.shape[1]
         out = _kernels.nll_loss_kernel(
-            input.reshape(n, c, 1, -1), target.reshape(n, 1, -1), weight, reduction, ignore_index  # type: ignore[attr-defined]
+            input.reshape(n, c, 1, -1),
+            target.reshape(n, 1, -1),
+            weight,
+            reduction,
+            ignore_index,  # type: ignore[attr-defined]
         )
         return out.view(target.shape) if reduction == "none" else out  # type: ignore[attr-defined,no-any-return]
     return _kernels.nll_loss_kernel(input, target, weight, reduction, ignore_index)
@@ -230,7 +234,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """``nll_loss(log_softmax(x, class_dim), t)`` for class indices t, or
     ``−Σ_c w_c·t_c·log_softmax(x)_c`` for class probabilities t (same shape as x)."""
     reduction = _reduction(size_average, reduce, reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
+    if label_smoothing > 1.0:  # torch checks only the upper bound; ε ≤ 0 means no smoothing
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing:g}")
     class_dim = 0 if input.ndim == 1 else 1
     if target.shape == input.shape:  # class probabilities
@@ -243,7 +247,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing, class_dim)
     log_p = log_softmax(input, class_dim)
-    if label_smoothing == 0.0:
+    if label_smoothing <= 0.0:
         return nll_loss(log_p, target, weight, None, ignore_index, None, reduction)
     return _smoothed_cross_entropy(log_p, target, weight, reduction, label_smoothing,
                                    ignore_index, class_dim)  # fmt: skip
@@ -329,4 +333,3 @@ def _xlogx(t: Tensor) -> Tensor:
     neither the value nor the gradient picks up −inf."""
     zero = t == 0
     return t * where(zero, 1.0, t).log()  # type: ignore[attr-defined,no-any-return]
-

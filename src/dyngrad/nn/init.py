@@ -151,7 +151,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     centre = tuple(s // 2 for s in tensor.shape[2:])
     for g in range(groups):
         for d in range(min(per_group, tensor.shape[1])):
-            values[(g * per_group + d, d, *centre)] = 1
+            values[(g * per_group + d, d) + centre] = 1
     return _write(tensor, values)
 
 

@@ -34,4 +34,5 @@ from . import (
 )
 from . import nn_activation, nn_indexing, nn_loss, nn_softmax  # nn.functional's fused kernels
 from . import nn_ops, nn_ops_adaptive, nn_ops_fold, nn_ops_interpolate, nn_ops_pool_api  # conv, pooling
+from . import nn_norm, nn_rnn, nn_rnn_layer  # normalization kernels, fused recurrent cells and layer
 from ._registry import FUNCTIONS

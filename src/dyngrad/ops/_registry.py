@@ -29,7 +29,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ..autograd import grad_mode
+from ..autograd import forward_ad, grad_mode
 from ..autograd.anomaly_mode import remember_forward
 from ..autograd.anomaly_mode import state as _anomaly
 from ..autograd.graph import (
@@ -43,8 +43,13 @@ from ..autograd.graph import (
 )
 from ..autograd.graph_summary import check_accumulation
 from ..autograd.sites import user_site
+from ..autograd.views import check_view_inplace, mark_view
+from ..autograd.views import refresh as refresh_view
+from ..autograd.views import refresh_requires_grad as refresh_view_requires_grad
+from .view_inplace import rebase_view
 
-__all__ = ["OpNode", "register", "make_inplace", "FUNCTIONS", "SAME", "FLOAT", "COMPARE", "OWN"]
+__all__ = ["OpNode", "register", "make_inplace", "tangent_sum", "FUNCTIONS", "SAME", "FLOAT",
+           "COMPARE", "OWN"]
 
 SAME = "same"  # result dtype = torch.result_type of the inputs; inputs cast to it
 FLOAT = "float"  # as SAME, but integer/bool results become the default float dtype
@@ -54,6 +59,7 @@ OWN = "own"  # the op's forward chooses its dtype
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 _state = grad_mode.state
+_dual = forward_ad.STATE  # forward-mode AD: ``_dual.depth`` active levels (0: off)
 _ndarray = np.ndarray
 _asarray = np.asarray
 _NUMBER_TYPES = (int, float, bool)
@@ -110,12 +116,26 @@ class OpNode(Node):
     save_output = False
     differentiable = True
     view = False  # the output shares the input's memory (and so its version counter)
+    # Forward mode: the output is linear in the tensor inputs (the keyword parameters fixed),
+    # so its tangent is the op itself applied to the inputs' tangents (view and shape ops).
+    linear = False
 
     def forward(self, *arrays: Any, **params: Any) -> Any:
         raise NotImplementedError
 
     def backward(self, *grads: Any) -> Any:
         raise NotImplementedError
+
+    def jvp(self, *tangents_primals_output: Any) -> Any:
+        """Forward mode: the output's tangent ``ẏ = Σᵢ ∂y/∂xᵢ · ẋᵢ``, written with dyngrad ops.
+
+        Called as ``jvp(*tangents, *primals, output)``: one tangent per input (None where the
+        input has none, e.g. a Python number), the inputs as passed to ``apply`` and the output
+        (a tuple for multi-output ops); ``self`` holds what ``forward`` stored. Returns the
+        tangent (a tuple for multi-output ops; None: no tangent). Broadcasting and the dtype
+        are fixed by the caller (``forward_ad.propagate``).
+        """
+        raise forward_ad.not_implemented(op_name(type(self)))
 
     def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
         if self.n_outputs > 1 and None in grads:
@@ -148,6 +168,8 @@ class OpNode(Node):
                 arrays.append(a)
                 if x._rg:
                     record = True
+                elif x._view is not None and refresh_view_requires_grad(x):
+                    record = True  # a view whose base started to require grad
                 if np_dtype is None:
                     np_dtype = a.dtype
                 elif a.dtype != np_dtype:
@@ -184,7 +206,8 @@ class OpNode(Node):
 
         wanted = record
         record = record and _state.grad_enabled and cls.differentiable
-        node = cls.__new__(cls) if record else _SCRATCH
+        dual = _dual.depth
+        node = cls.__new__(cls) if record or dual else _SCRATCH
         token = _quiet_on()
         try:
             out = cls.forward(node, *arrays, **params)  # type: ignore[arg-type]
@@ -194,7 +217,10 @@ class OpNode(Node):
             _quiet_off(token)
 
         if cls.n_outputs != 1 and type(out) is tuple:
-            return _wrap_many(cls, node, out, inputs, record)
+            results = _wrap_many(cls, node, out, inputs, record)
+            if dual:
+                forward_ad.propagate(node, inputs, results, params)
+            return results
         if out.__class__ is not _ndarray:
             out = _asarray(out)
         if target is not None and out.dtype != target:
@@ -203,20 +229,49 @@ class OpNode(Node):
             result = Tensor._make(out, False, None, 0)
             if cls.view:
                 result._vc = version_counter(inputs[0])
+                mark_view(result, inputs[0])
             if wanted and not _state.grad_enabled:
                 _made_without_grad(result, cls)
+            if dual:
+                forward_ad.propagate(node, inputs, result, params)
             return result
         _record(node, inputs)  # type: ignore[arg-type]
         result = Tensor._make(out, True, node, 0)  # type: ignore[arg-type]
         if cls.view:
             result._vc = version_counter(inputs[0])
+            mark_view(result, inputs[0])
         if cls.save:
             save_inputs(node, tuple(inputs[i] for i in cls.save))  # type: ignore[arg-type]
             node._site = user_site(2)  # type: ignore[union-attr]
         if cls.save_output:
             save_output(node, result)  # type: ignore[arg-type]
             node._site = user_site(2)  # type: ignore[union-attr]
+        if dual:
+            forward_ad.propagate(node, inputs, result, params)
         return result
+
+
+def op_name(cls: type) -> str:
+    """The op a node class belongs to, as torch names it in errors: ``Log1PBackward0`` ->
+    ``log1p``, ``LogSoftmaxBackward0`` -> ``log_softmax``."""
+    name = cls.__name__
+    cut = name.rfind("Backward")
+    name = name[:cut] if cut > 0 else name
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and name[i - 1].islower():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def tangent_sum(*terms: Any) -> Any:
+    """The sum of a jvp rule's terms, skipping None (an input without a tangent)."""
+    total = None
+    for t in terms:
+        if t is not None:
+            total = t if total is None else total + t
+    return total
 
 
 def _made_without_grad(result: Tensor, cls: type[OpNode]) -> None:
@@ -259,7 +314,7 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
     metas = []
     for x in inputs:
         if isinstance(x, Tensor) and x._rg:
-            fn = x._grad_fn
+            fn = x._grad_fn if x._view is None else refresh_view(x)
             if fn is None:
                 edges.append((grad_accumulator(x), 0))
             else:
@@ -310,8 +365,11 @@ def _wrap_many(
 def _share_version(cls: type[OpNode], results: tuple[Tensor, ...], inputs: tuple[Any, ...]) -> None:
     if cls.view:
         vc = version_counter(inputs[0])
-        for r in results:
+        node = results[0]._grad_fn if results else None
+        name = None if node is None else node.name()
+        for i, r in enumerate(results):
             r._vc = vc
+            mark_view(r, inputs[0], (name, i))
 
 
 def _scalar(x: Any) -> Any:
@@ -362,8 +420,9 @@ _TYPE_NAMES = {
 
 
 def check_inplace(t: Tensor) -> None:
-    """torch refuses in-place ops on leaves that require grad while recording."""
-    if t._grad_fn is None and t._rg and _state.grad_enabled:
+    """torch refuses in-place ops on leaves that require grad while recording (views are
+    checked by ``commit_inplace``, once it is known whether the op records a graph)."""
+    if t._grad_fn is None and t._rg and _state.grad_enabled and t._view is None:
         raise RuntimeError(LEAF_INPLACE_MESSAGE)
 
 
@@ -387,6 +446,8 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
             f"type {_TYPE_NAMES[self.dtype.name]}"
         )
     node = result._grad_fn
+    if node is not None and self._view is not None:
+        check_view_inplace(self)  # torch's refusals (view of a leaf, no_grad or multi views)
     if node is not None and any(s is self for s in node._saved):
         snapshot = Tensor._make(data.copy(), self._rg, self._grad_fn, self._output_nr)
         node._saved = tuple(snapshot if s is self else s for s in node._saved)
@@ -401,7 +462,14 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
         )
     data[...] = result._data
     self._bump_version()
+    if _dual.depth:
+        forward_ad.commit_tangents(self, result)
     if node is not None:
+        if self._view is not None:  # the base's history is rewritten (CopySlices)
+            if node._out_saved is not None:
+                save_output(node, self, result._output_nr)
+            rebase_view(self, node)
+            return self
         had_graph = self._grad_fn is not None
         self._grad_fn = node
         self._output_nr = result._output_nr

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._registry import FLOAT, OWN, OpNode, promote_with, register
+from ._registry import FLOAT, OWN, OpNode, promote_with, register, tangent_sum
 from .elementwise_compare import bitwise_and, bitwise_or, eq, ge, gt, le, lt, ne
 from .elementwise_scalars import (
     checked_scalar,
@@ -44,6 +44,11 @@ class AddBackward0(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         alpha = self.alpha
         return g, (g if alpha == 1 else g * alpha)
+
+    def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
+        """ż = ȧ + α·ḃ."""
+        alpha = self.alpha
+        return tangent_sum(da, None if db is None else db if alpha == 1 else db * alpha)
 
 
 @register(dunders=("__add__", "__radd__"), inplace=True)
@@ -97,6 +102,11 @@ class SubBackward0(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return g, -g if self.alpha == 1 else g * -self.alpha
 
+    def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
+        """ż = ȧ − α·ḃ."""
+        alpha = self.alpha
+        return tangent_sum(da, None if db is None else -db if alpha == 1 else db * -alpha)
+
 
 @register(dunders=("__sub__",), inplace=True, aliases=("subtract",))
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -117,6 +127,11 @@ class RsubBackward0(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return (-g if self.alpha == 1 else g * -self.alpha), g
 
+    def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
+        """ż = ḃ − α·ȧ."""
+        alpha = self.alpha
+        return tangent_sum(db, None if da is None else -da if alpha == 1 else da * -alpha)
+
 
 class RsubBackward1(OpNode):
     """z = b − α·a with a number b (``2 - x``);  ā = −α·z̄."""
@@ -127,6 +142,10 @@ class RsubBackward1(OpNode):
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return (-g if self.alpha == 1 else g * -self.alpha), None
+
+    def jvp(self, da: Tensor, db: Any, a: Any, b: Any, z: Tensor) -> Tensor:
+        """ż = −α·ȧ."""
+        return -da if self.alpha == 1 else da * -self.alpha
 
 
 @register(method=False)
@@ -155,6 +174,10 @@ class MulBackward0(OpNode):
         need_a, need_b = self.needs_input_grad
         return (g * b if need_a else None), (g * a if need_b else None)
 
+    def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
+        """ż = ȧ · b + a · ḃ."""
+        return tangent_sum(None if da is None else da * b, None if db is None else a * db)
+
 
 @register(dunders=("__mul__", "__rmul__"), inplace=True, aliases=("multiply",))
 def mul(input: Any, other: Any) -> Tensor:
@@ -175,6 +198,10 @@ class DivBackward0(OpNode):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+
+    def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
+        """ż = ȧ / b − ḃ · a / b²."""
+        return tangent_sum(None if da is None else da / b, None if db is None else -db * a / (b * b))
 
 
 _NO_ROUNDING_MODE: Any = "<no rounding_mode>"  # not passed at all (None selects DivBackward2)
@@ -213,6 +240,10 @@ class NegBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         return -g
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = −ẋ."""
+        return -dx
+
 
 @register(dunders=("__neg__",), inplace=True, aliases=("negative",))
 def neg(input: Tensor) -> Tensor:
@@ -232,6 +263,10 @@ class ReciprocalBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output
         return -g * (y * y)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = −ẋ · y²."""
+        return -dx * (y * y)
 
 
 @register(inplace=True)
@@ -258,6 +293,10 @@ class ExpBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         return g * self.saved_output
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · y."""
+        return dx * y
+
 
 @register(inplace=True)
 def exp(input: Tensor) -> Tensor:
@@ -278,6 +317,10 @@ class LogBackward0(OpNode):
         (x,) = self.saved_tensors
         return g / x
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ / x."""
+        return dx / x
+
 
 @register(inplace=True)
 def log(input: Tensor) -> Tensor:
@@ -296,6 +339,10 @@ class SqrtBackward0(OpNode):
 
     def backward(self, g: Tensor) -> Tensor:
         return g / (2 * self.saved_output)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ / (2y)."""
+        return dx / (2 * y)
 
 
 @register(inplace=True)
@@ -317,6 +364,10 @@ class SinBackward0(OpNode):
         (x,) = self.saved_tensors
         return g * cos(x)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · cos x."""
+        return dx * cos(x)
+
 
 @register(inplace=True)
 def sin(input: Tensor) -> Tensor:
@@ -336,6 +387,10 @@ class CosBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
         return g * -sin(x)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = −ẋ · sin x."""
+        return dx * -sin(x)
 
 
 @register(inplace=True)
@@ -357,6 +412,10 @@ class TanhBackward0(OpNode):
         y = self.saved_output
         return g * (1 - y * y)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · (1 − y²)."""
+        return dx * (1 - y * y)
+
 
 @register(inplace=True)
 def tanh(input: Tensor) -> Tensor:
@@ -376,6 +435,10 @@ class SigmoidBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output
         return g * (y * (1 - y))
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · y · (1 − y)."""
+        return dx * (y * (1 - y))
 
 
 @register(inplace=True)
@@ -398,6 +461,10 @@ class ReluBackward0(OpNode):
         y = self.saved_output
         return where(y <= 0, 0.0, g)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = 0 where y ≤ 0, else ẋ."""
+        return where(y <= 0, 0.0, dx)
+
 
 @register(inplace=True)
 def relu(input: Tensor) -> Tensor:
@@ -411,10 +478,17 @@ class SignBackward0(OpNode):
     def forward(self, a: Any) -> Any:
         if a.dtype == np.bool_:
             return a.copy()
-        return np.sign(a)
+        out = np.sign(a)
+        if a.dtype.kind == "f":  # torch: sign(nan) = 0
+            out[np.isnan(out)] = 0
+        return out
 
     def backward(self, g: Tensor) -> Tensor:
         return zeros_like_grad(g)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = 0."""
+        return zeros_like_grad(dx)
 
 
 @register(inplace=True)
@@ -447,6 +521,10 @@ class AbsBackward0(OpNode):
         (x,) = self.saved_tensors
         return g * sign(x)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · sign x."""
+        return dx * sign(x)
+
 
 @register(dunders=("__abs__",), inplace=True, aliases=("absolute",))
 def abs(input: Tensor) -> Tensor:  # noqa: A001 - torch's name
@@ -470,6 +548,11 @@ class MaximumBackward0(OpNode):
         half = where(a == b, g / 2, g)
         return where(a < b, 0.0, half), where(a > b, 0.0, half)
 
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Tensor:
+        """ż = (ȧ + ḃ)/2 where a = b, ȧ where a > b, else ḃ (also at nan, as torch)."""
+        ta, tb = _or_zero(da), _or_zero(db)
+        return where(a == b, (ta + tb) / 2, where(a > b, ta, tb))
+
 
 @register
 def maximum(input: Tensor, other: Tensor) -> Tensor:
@@ -490,6 +573,11 @@ class MinimumBackward0(OpNode):
         a, b = self.saved_tensors
         half = where(a == b, g / 2, g)
         return where(a > b, 0.0, half), where(a < b, 0.0, half)
+
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Tensor:
+        """ż = (ȧ + ḃ)/2 where a = b, ȧ where a < b, else ḃ (also at nan, as torch)."""
+        ta, tb = _or_zero(da), _or_zero(db)
+        return where(a == b, (ta + tb) / 2, where(a < b, ta, tb))
 
 
 @register
@@ -514,6 +602,10 @@ class ClampBackward1(OpNode):
         (x,) = self.saved_tensors
         inside = _between(x, self.lo, self.hi)
         return where(inside, g, 0.0)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ where lo ≤ x ≤ hi, else 0."""
+        return where(_between(x, self.lo, self.hi), dx, 0.0)
 
 
 class ClampBackward0(OpNode):
@@ -543,6 +635,22 @@ class ClampBackward0(OpNode):
             hi_wins = x > hi if lo is None else (x > hi) | (lo > hi)
             ghi = where(hi_wins, g, 0.0)
         return gx, glo, ghi
+
+    def jvp(self, dx: Any, dlo: Any, dhi: Any, x: Tensor, lo: Any, hi: Any, y: Tensor) -> Any:
+        """ẏ = lȯ where lo wins, ḣi where hi wins, else ẋ. As torch decides ties and nan: with
+        one bound the bound's tangent unless x is strictly inside; with both, ḣi where lo > hi,
+        lȯ where x < lo, ḣi where x > hi, else ẋ."""
+        tx, tlo, thi = _or_zero(dx), _or_zero(dlo), _or_zero(dhi)
+        if hi is None:
+            return where(x > lo, tx, tlo)
+        if lo is None:
+            return where(x < hi, tx, thi)
+        return where(lo > hi, thi, where(x < lo, tlo, where(x > hi, thi, tx)))
+
+
+def _or_zero(tangent: Any) -> Any:
+    """A missing tangent as the number 0 (for ``where`` in jvp rules)."""
+    return 0.0 if tangent is None else tangent
 
 
 def _between(x: Tensor, lo: Any, hi: Any) -> Tensor:
@@ -595,6 +703,10 @@ class WhereBackward0(OpNode):
         (c,) = self.saved_tensors
         need_c, need_a, need_b = self.needs_input_grad
         return None, (where(c, g, 0.0) if need_a else None), (where(c, 0.0, g) if need_b else None)
+
+    def jvp(self, dc: Any, da: Any, db: Any, c: Tensor, a: Any, b: Any, z: Tensor) -> Tensor:
+        """ż = ȧ where c else ḃ."""
+        return where(c, _or_zero(da), _or_zero(db))
 
 
 @register

@@ -34,6 +34,10 @@ class _InplaceComparison(OpNode):
         zero = zeros_like_grad(g)
         return (zero if need_a else None), (zero if need_b else None)
 
+    def jvp(self, *tangents_primals_output: Any) -> Tensor:
+        """ẋ ← 0."""
+        return zeros_like_grad(tangents_primals_output[-1])
+
 
 def _comparison(name: str, ufunc: Any, symbol: str, aliases: tuple[str, ...]) -> Any:
     title = name.capitalize()

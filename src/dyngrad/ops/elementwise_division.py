@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._registry import OpNode, register
+from ._registry import OpNode, register, tangent_sum
 from .elementwise import div
 from .elementwise_scalars import not_implemented_for, zeros_like_grad
 
@@ -81,6 +81,12 @@ class DivBackward2(OpNode):
         a, b = self.saved_tensors
         return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
 
+    def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
+        """Without rounding ż = ȧ / b − ḃ · a / b²; rounded ż = 0."""
+        if self.mode is not None:
+            return zeros_like_grad(z)
+        return tangent_sum(None if da is None else da / b, None if db is None else -db * a / (b * b))
+
 
 def divide_rounded(input: Any, other: Any, rounding_mode: str | None) -> Tensor:
     """``div(input, other, rounding_mode=...)``: the ``DivBackward2`` form of division."""
@@ -121,6 +127,12 @@ class NotImplementedGrad(OpNode):
     def backward(self, g: Tensor) -> Any:
         raise RuntimeError(f"derivative for aten::{self.aten} is not implemented")
 
+    def jvp(self, *tangents_primals_output: Any) -> Any:
+        """No forward derivative in torch either."""
+        raise NotImplementedError(
+            f"Trying to use forward AD with aten::{self.aten} that does not support it."
+        )
+
 
 NotImplementedGrad.__name__ = NotImplementedGrad.__qualname__ = "NotImplemented"
 
@@ -154,6 +166,10 @@ class RemainderBackward0(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return g, None
 
+    def jvp(self, da: Tensor, ds: Any, a: Tensor, s: Any, z: Tensor) -> Tensor:
+        """ż = ȧ."""
+        return da
+
 
 class RemainderBackward1(OpNode):
     """z = a − b·⌊a/b⌋;  ā = z̄,  b̄ = −z̄ · ⌊a/b⌋."""
@@ -168,6 +184,10 @@ class RemainderBackward1(OpNode):
         need_a, need_b = self.needs_input_grad
         gb = -g * div(a, b, rounding_mode="floor") if need_b else None
         return (g if need_a else None), gb
+
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Any:
+        """ż = ȧ − ḃ · ⌊a/b⌋."""
+        return tangent_sum(da, None if db is None else -db * div(a, b, rounding_mode="floor"))
 
 
 @register(dunders=("__mod__",), rdunders=("__rmod__",), inplace=True)
@@ -190,6 +210,10 @@ class FmodBackward0(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return g, None
 
+    def jvp(self, da: Tensor, ds: Any, a: Tensor, s: Any, z: Tensor) -> Tensor:
+        """ż = ȧ."""
+        return da
+
 
 class FmodBackward1(OpNode):
     """z = a − b·trunc(a/b);  ā = z̄,  b̄ = −z̄ · trunc(a/b)."""
@@ -204,6 +228,10 @@ class FmodBackward1(OpNode):
         need_a, need_b = self.needs_input_grad
         gb = -g * div(a, b, rounding_mode="trunc") if need_b else None
         return (g if need_a else None), gb
+
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Any:
+        """ż = ȧ − ḃ · trunc(a/b)."""
+        return tangent_sum(da, None if db is None else -db * div(a, b, rounding_mode="trunc"))
 
 
 @register(inplace=True)

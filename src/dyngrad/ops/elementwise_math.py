@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._registry import FLOAT, OpNode, register
+from ._registry import FLOAT, OpNode, register, tangent_sum
 from .elementwise import exp, sqrt, where
 from .elementwise_pow import pow
 from .elementwise_scalars import checked_scalar, not_implemented_for, require_tensor
@@ -42,6 +42,10 @@ class Exp2Backward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         return g * (self.saved_output * _LN2)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · y · ln 2."""
+        return dx * (y * _LN2)
+
 
 @register(inplace=True)
 def exp2(input: Tensor) -> Tensor:
@@ -60,6 +64,10 @@ class Expm1Backward0(OpNode):
 
     def backward(self, g: Tensor) -> Tensor:
         return g * (self.saved_output + 1)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · (y + 1)."""
+        return dx * (y + 1)
 
 
 @register(inplace=True)
@@ -81,6 +89,10 @@ class Log2Backward0(OpNode):
         (x,) = self.saved_tensors
         return g / (x * _LN2)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ / (x · ln 2)."""
+        return dx / (x * _LN2)
+
 
 @register(inplace=True)
 def log2(input: Tensor) -> Tensor:
@@ -100,6 +112,10 @@ class Log10Backward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
         return g / (x * _LN10)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ / (x · ln 10)."""
+        return dx / (x * _LN10)
 
 
 @register(inplace=True)
@@ -121,6 +137,10 @@ class Log1PBackward0(OpNode):
         (x,) = self.saved_tensors
         return g / (x + 1)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ / (1 + x)."""
+        return dx / (x + 1)
+
 
 @register(inplace=True)
 def log1p(input: Tensor) -> Tensor:
@@ -140,6 +160,10 @@ class RsqrtBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output
         return g * (y * y * y) * -0.5
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = −ẋ · y³ / 2."""
+        return dx * (y * y * y) * -0.5
 
 
 @register(inplace=True)
@@ -171,6 +195,10 @@ class AsinBackward0(OpNode):
         (x,) = self.saved_tensors
         return g / sqrt(1 - x * x)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ / √(1 − x²)."""
+        return dx / sqrt(1 - x * x)
+
 
 @register(inplace=True, aliases=("arcsin",))
 def asin(input: Tensor) -> Tensor:
@@ -193,6 +221,10 @@ class AcosBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
         return -g / sqrt(1 - x * x)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = −ẋ / √(1 − x²)."""
+        return -dx / sqrt(1 - x * x)
 
 
 @register(inplace=True, aliases=("arccos",))
@@ -217,6 +249,10 @@ class AtanBackward0(OpNode):
         (x,) = self.saved_tensors
         return g / (x * x + 1)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ / (1 + x²)."""
+        return dx / (x * x + 1)
+
 
 @register(inplace=True, aliases=("arctan",))
 def atan(input: Tensor) -> Tensor:
@@ -240,6 +276,10 @@ class SinhBackward0(OpNode):
         (x,) = self.saved_tensors
         return g * cosh(x)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · cosh x."""
+        return dx * cosh(x)
+
 
 @register(inplace=True)
 def sinh(input: Tensor) -> Tensor:
@@ -259,6 +299,10 @@ class CoshBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
         return g * sinh(x)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · sinh x."""
+        return dx * sinh(x)
 
 
 @register(inplace=True)
@@ -290,6 +334,10 @@ class ErfBackward0(OpNode):
         (x,) = self.saved_tensors
         return g * (exp(-(x * x)) * _TWO_OVER_SQRT_PI)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · (2/√π) · e^(−x²)."""
+        return dx * (exp(-(x * x)) * _TWO_OVER_SQRT_PI)
+
 
 @register(inplace=True)
 def erf(input: Tensor) -> Tensor:
@@ -316,6 +364,12 @@ class Atan2Backward0(OpNode):
         r2 = a * a + b * b
         scale = where(r2 == 0, 0.0, g / r2)
         return (scale * b if need_a else None), (-scale * a if need_b else None)
+
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Tensor:
+        """ż = (ȧ · b − ḃ · a) / (a² + b²), 0 at the origin."""
+        r2 = a * a + b * b
+        numerator = tangent_sum(None if da is None else da * b, None if db is None else -db * a)
+        return where(r2 == 0, 0.0, numerator / r2)
 
 
 @register(inplace=True, aliases=("arctan2",))
@@ -346,6 +400,10 @@ class HypotBackward0(OpNode):
         z = self.saved_output
         return ((g * a) / z if need_a else None), ((g * b) / z if need_b else None)
 
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Any:
+        """ż = (ȧ · a + ḃ · b) / z."""
+        return tangent_sum(None if da is None else da * a, None if db is None else db * b) / z
+
 
 @register(inplace=True)
 def hypot(input: Tensor, other: Tensor) -> Tensor:
@@ -372,6 +430,11 @@ class LerpBackward0(OpNode):
         need_a, need_b = self.needs_input_grad
         return (g * (1 - w) if need_a else None), (g * w if need_b else None)
 
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Any:
+        """ż = ȧ · (1 − w) + ḃ · w."""
+        w = self.weight
+        return tangent_sum(None if da is None else da * (1 - w), None if db is None else db * w)
+
 
 class LerpBackward1(OpNode):
     """z = a + w·(b − a) with a tensor w;  ā = z̄ · (1 − w),  b̄ = z̄ · w,  w̄ = z̄ · (b − a)."""
@@ -388,6 +451,14 @@ class LerpBackward1(OpNode):
             g * (1 - w) if need_a else None,
             g * w if need_b else None,
             g * (b - a) if need_w else None,
+        )
+
+    def jvp(self, da: Any, db: Any, dw: Any, a: Tensor, b: Tensor, w: Tensor, z: Tensor) -> Any:
+        """ż = ȧ · (1 − w) + ḃ · w + ẇ · (b − a)."""
+        return tangent_sum(
+            None if da is None else da * (1 - w),
+            None if db is None else db * w,
+            None if dw is None else dw * (b - a),
         )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import OpNode, promote_with, register
+from ._registry import OpNode, promote_with, register, tangent_sum
 from .elementwise import log, where
 from .elementwise_compare import bitwise_or
 from .elementwise_scalars import checked_scalar, not_implemented_for
@@ -37,6 +37,13 @@ class PowBackward0(OpNode):
         if p == 0:
             return g * 0
         return g * p * x ** (p - 1)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · p · xᵖ⁻¹ (zero when p = 0)."""
+        p = self.p
+        if p == 0:
+            return dx * 0
+        return dx * p * x ** (p - 1)
 
 
 class PowBackward1(OpNode):
@@ -63,6 +70,15 @@ class PowBackward1(OpNode):
             gb = where((a == 0) & (b >= 0), 0.0, g * y * log(a))
         return ga, gb
 
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, y: Tensor) -> Any:
+        """ẏ = ȧ · b · aᵇ⁻¹ + ḃ · y · ln a (the terms zero where their backward is)."""
+        ta = tb = None
+        if da is not None:
+            ta = where(b == 0, 0.0, da * b * a ** (b - 1))
+        if db is not None:
+            tb = where((a == 0) & (b >= 0), 0.0, db * y * log(a))
+        return tangent_sum(ta, tb)
+
 
 class PowBackward2(OpNode):
     """y = sᵇ (scalar base s);  b̄ = ȳ · y · ln s (zero where s = 0 and b ≥ 0)."""
@@ -83,6 +99,13 @@ class PowBackward2(OpNode):
             (b,) = self.saved_tensors
             return where(b >= 0, 0.0, g * y * float("-inf"))
         return g * y * math.log(s)
+
+    def jvp(self, db: Tensor, b: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ḃ · y · ln s."""
+        s = self.base
+        if s == 0:
+            return where(b >= 0, 0.0, db * y * float("-inf"))
+        return db * y * math.log(s)
 
 
 @register(dunders=("__pow__",), inplace=True)

@@ -40,6 +40,10 @@ class FloorBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         return zeros_like_grad(g)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = 0."""
+        return zeros_like_grad(y)
+
 
 class CeilBackward0(OpNode):
     """y = ⌈x⌉;  x̄ = 0."""
@@ -49,6 +53,10 @@ class CeilBackward0(OpNode):
 
     def backward(self, g: Tensor) -> Tensor:
         return zeros_like_grad(g)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = 0."""
+        return zeros_like_grad(y)
 
 
 class TruncBackward0(OpNode):
@@ -60,6 +68,10 @@ class TruncBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         return zeros_like_grad(g)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = 0."""
+        return zeros_like_grad(y)
+
 
 class RoundBackward0(OpNode):
     """y = x rounded to the nearest integer, halves to even;  x̄ = 0."""
@@ -69,6 +81,10 @@ class RoundBackward0(OpNode):
 
     def backward(self, g: Tensor) -> Tensor:
         return zeros_like_grad(g)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = 0."""
+        return zeros_like_grad(y)
 
 
 class RoundBackward1(OpNode):
@@ -87,6 +103,10 @@ class RoundBackward1(OpNode):
 
     def backward(self, g: Tensor) -> Tensor:
         return zeros_like_grad(g)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = 0."""
+        return zeros_like_grad(y)
 
 
 @register(inplace=True)
@@ -132,6 +152,10 @@ class FracBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         return g
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ."""
+        return dx
+
 
 @register(inplace=True)
 def frac(input: Tensor) -> Tensor:
@@ -155,6 +179,10 @@ class ClampMinBackward0(OpNode):
         (x,) = self.saved_tensors
         return where(x >= self.bound, g, 0.0)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ where x ≥ m, else 0."""
+        return where(x >= self.bound, dx, 0.0)
+
 
 class ClampMinBackward1(OpNode):
     """y = max(x, m) with a tensor m;  x̄ = ȳ where x ≥ m,  m̄ = ȳ where x < m (neither
@@ -168,6 +196,10 @@ class ClampMinBackward1(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         x, m = self.saved_tensors
         return where(x >= m, g, 0.0), where(x < m, g, 0.0)
+
+    def jvp(self, dx: Any, dm: Any, x: Tensor, m: Tensor, y: Tensor) -> Any:
+        """ẏ = ẋ where x ≥ m, else ṁ (also where either is nan, as torch)."""
+        return where(x >= m, 0.0 if dx is None else dx, 0.0 if dm is None else dm)
 
 
 class ClampMaxBackward0(OpNode):
@@ -183,6 +215,10 @@ class ClampMaxBackward0(OpNode):
         (x,) = self.saved_tensors
         return where(x <= self.bound, g, 0.0)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ where x ≤ M, else 0."""
+        return where(x <= self.bound, dx, 0.0)
+
 
 class ClampMaxBackward1(OpNode):
     """y = min(x, M) with a tensor M;  x̄ = ȳ where x ≤ M,  M̄ = ȳ where x > M (neither
@@ -196,6 +232,10 @@ class ClampMaxBackward1(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         x, m = self.saved_tensors
         return where(x <= m, g, 0.0), where(x > m, g, 0.0)
+
+    def jvp(self, dx: Any, dm: Any, x: Tensor, m: Tensor, y: Tensor) -> Any:
+        """ẏ = ẋ where x ≤ M, else Ṁ (also where either is nan, as torch)."""
+        return where(x <= m, 0.0 if dx is None else dx, 0.0 if dm is None else dm)
 
 
 def _one_sided(name: str, input: Tensor, bound: Any, by_number: Any, by_tensor: Any) -> Tensor:
@@ -249,6 +289,10 @@ class NanToNumBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
         return where(isfinite(x), g, 0.0)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ · [x finite] (nan where ẋ is infinite, as torch)."""
+        return dx * isfinite(x)
 
 
 @register(inplace=True)

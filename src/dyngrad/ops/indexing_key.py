@@ -91,8 +91,21 @@ class IndexKey:
                 adv[i] = np.clip(a, -view_shape[i], max(view_shape[i] - 1, 0))
             self.adv = tuple(adv)
             return
+        # torch reports the first bad index in element order (then in index order)
+        first: tuple[int, int, int, int] | None = None  # (position, ordinal, value, size)
         for ordinal, (i, a) in enumerate(arrays):
-            check_bounds(a, view_shape[i], ordinal, IndexError)
+            size = view_shape[i]
+            full = np.broadcast_to(a, block).reshape(-1)
+            bad = (full < -size) | (full >= size)
+            if bad.any():
+                pos = int(np.argmax(bad))
+                if first is None or pos < first[0]:
+                    first = (pos, ordinal, int(full[pos]), size)
+        if first is not None:
+            _, ordinal, value, size = first
+            raise IndexError(
+                f"index {value} is out of bounds for dimension {ordinal} with size {size}"
+            )
 
     def take(self, a: np.ndarray) -> np.ndarray:
         """``a[key]``: a view when the key is basic, a copy otherwise."""
@@ -354,22 +367,6 @@ def _check_broadcast(adv: list[Any]) -> None:
         raise IndexError(
             f"shape mismatch: indexing tensors could not be broadcast together with shapes {listed}"
         ) from None
-
-
-def check_bounds(
-    a: np.ndarray, size: int, dim: int, error: type[Exception], prefix: str = ""
-) -> None:
-    """Raise ``error`` naming the first index of ``a`` outside ``[-size, size)``."""
-    if a.size == 0:
-        return
-    if size == 0:
-        raise error(f"{prefix}index is out of bounds for dimension with size 0")
-    if a.min() < -size or a.max() >= size:
-        flat = a.reshape(-1)
-        bad = flat[(flat < -size) | (flat >= size)][0]
-        raise error(
-            f"{prefix}index {int(bad)} is out of bounds for dimension {dim} with size {size}"
-        )
 
 
 def index_tensors_key(indices: Any, shape: tuple[int, ...]) -> IndexKey:

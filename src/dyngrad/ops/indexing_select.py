@@ -142,7 +142,7 @@ def _check_source(op: str, input: Tensor, source: Tensor, dim: int, n: int) -> N
         )
     if op == "index_copy_":
         _check_copy_slices(input, source, dim)
-    size = source._data.shape[dim] if 0 < source.ndim and dim < source.ndim else 1
+    size = source._data.shape[dim] if dim < source.ndim else 1
     if source.ndim and n != size:
         if op == "index_add_":
             raise RuntimeError(

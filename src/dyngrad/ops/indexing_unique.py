@@ -37,11 +37,20 @@ def _unique_flat(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return values, inverse.reshape(a.shape).astype(np.int64), counts.astype(np.int64)
 
 
-def _unique_along(a: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _check_zero_sized(a: np.ndarray, dim: int) -> None:
+    """torch's unique over slices refuses zero-size dims other than ``dim``."""
+    if a.shape.count(0) > 1:
+        raise RuntimeError(
+            "Number of zero sized dimensions is more than one, so unique cannot be applied "
+        )
     if a.size == 0 and a.shape[dim] != 0:
         raise RuntimeError(
             "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
         )
+
+
+def _unique_along(a: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    _check_zero_sized(a, dim)
     if a.shape[dim] == 0:
         empty = np.zeros(0, np.int64)
         return a.copy(), empty, empty.copy()
@@ -67,15 +76,15 @@ class UniqueDimBackward0(_UniqueNode):
         return _unique_along(a, dim)
 
 
-def _consecutive(a: np.ndarray, dim: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _consecutive(
+    a: np.ndarray, dim: int | None, dim_given: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keep the first of each run of equal elements (slices along ``dim``)."""
     if dim is None:
-        values, inverse, counts = _consecutive(a.reshape(-1), 0)
+        values, inverse, counts = _consecutive(a.reshape(-1), 0, dim_given=False)
         return values, inverse.reshape(a.shape), counts
-    if a.size == 0 and a.shape[dim] != 0:
-        raise RuntimeError(
-            "There are 0 sized dimensions, and they aren't selected, so unique cannot be applied"
-        )
+    if dim_given:
+        _check_zero_sized(a, dim)
     moved = np.moveaxis(a, dim, 0)
     n = moved.shape[0]
     if n == 0:

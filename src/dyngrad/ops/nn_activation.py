@@ -298,13 +298,80 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
     return PreluKernelBackward0.apply(input, weight)  # type: ignore[no-any-return]
 
 
+# --- in-place variants -------------------------------------------------------------------
+# torch's in-place leaky_relu_ and elu_ record nodes that keep the output instead of the
+# (overwritten) input: LeakyReluBackward1 and EluBackward1. Their backward reads the sign of
+# x from y, which only works for a non-negative slope; torch refuses the rest, at backward.
+
+_NEGATIVE_SLOPE_MESSAGE = (
+    "In-place {name} backward calculation is triggered with a negative slope which is not "
+    "supported. This is caused by calling in-place forward function with a negative slope, "
+    "please call out-of-place version instead.{extra}"
+)
+
+
+class LeakyReluBackward1(OpNode):
+    """In place: y = x if x > 0 else s·x (s ≥ 0);  x̄ = ȳ if y > 0 else s·ȳ."""
+
+    save_output = True
+
+    def forward(self, a: np.ndarray, negative_slope: float) -> Any:
+        _float_only(a, "leaky_relu_cpu")
+        self.negative_slope = negative_slope
+        return np.where(a > 0, a, a * negative_slope)
+
+    def backward(self, g: Tensor) -> Tensor:
+        if self.negative_slope < 0:
+            raise RuntimeError(_NEGATIVE_SLOPE_MESSAGE.format(
+                name="leakyReLu",
+                extra=" File an issue at https://github.com/pytorch/pytorch if you do require "
+                "supporting in-place leakRelu backward calculation with negative slope",
+            ))  # fmt: skip
+        y = self.saved_output
+        return where(y > 0, g, g * self.negative_slope)
+
+
+class EluBackward1(OpNode):
+    """In place: y = λ·x if x > 0 else λ·α·(e^(βx) − 1) (α ≥ 0);
+    x̄ = ȳ·λ if y > 0 else ȳ·β·(y + λ·α)  (= ȳ·λ·α·β·e^(βx))."""
+
+    alpha: float
+    scale: float
+    input_scale: float
+
+    save_output = True
+    quiet = True
+
+    def forward(self, a: np.ndarray, alpha: float, scale: float, input_scale: float) -> Any:
+        return EluBackward0.forward(self, a, alpha, scale, input_scale)  # type: ignore[arg-type]
+
+    def backward(self, g: Tensor) -> Tensor:
+        if self.alpha < 0:
+            raise RuntimeError(_NEGATIVE_SLOPE_MESSAGE.format(name="elu", extra=""))
+        y = self.saved_output
+        negative = g * ((y + self.scale * self.alpha) * self.input_scale)
+        return where(y > 0, g * self.scale, negative)
+
+
+def _leaky_relu_in_place(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return LeakyReluBackward1.apply(input, negative_slope=negative_slope)  # type: ignore[no-any-return]
+
+
+def _elu_in_place(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return EluBackward1.apply(input, alpha=alpha, scale=1.0, input_scale=1.0)  # type: ignore[no-any-return]
+
+
+def _selu_in_place(input: Tensor) -> Tensor:
+    return EluBackward1.apply(input, alpha=_SELU_ALPHA, scale=_SELU_SCALE, input_scale=1.0)  # type: ignore[no-any-return]
+
+
 def _inplace(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return make_inplace(fn)
 
 
-leaky_relu_ = _inplace(leaky_relu)
-elu_ = _inplace(elu)
-selu_ = _inplace(selu)
+leaky_relu_ = _inplace(_leaky_relu_in_place)
+elu_ = _inplace(_elu_in_place)
+selu_ = _inplace(_selu_in_place)
 silu_ = _inplace(silu)
 mish_ = _inplace(mish)
 hardtanh_ = _inplace(hardtanh)

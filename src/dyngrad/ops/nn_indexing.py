@@ -39,7 +39,9 @@ class EmbeddingBackward0(OpNode):
         self.padding_idx = padding_idx
         self.counts = None
         if scale_grad_by_freq:
-            uniques, inverse, counts = np.unique(self.index, return_inverse=True, return_counts=True)
+            uniques, inverse, counts = np.unique(
+                self.index, return_inverse=True, return_counts=True
+            )
             self.counts = counts[inverse].astype(w.dtype)
         return np.take(w, idx, axis=0)
 
@@ -81,7 +83,11 @@ class ConstantPadNdBackward0(OpNode):
             axis = a.ndim - 1 - k
             left, right = pad[2 * k], pad[2 * k + 1]
             start, stop = max(-left, 0), a.shape[axis] - max(-right, 0)
-            out = np.take(out, np.arange(start, stop), axis=axis) if (start or stop != a.shape[axis]) else out
+            out = (
+                np.take(out, np.arange(start, stop), axis=axis)
+                if (start or stop != a.shape[axis])
+                else out
+            )
             widths.append((axis, max(left, 0), max(right, 0)))
         spec = [(0, 0)] * a.ndim
         for axis, left, right in widths:

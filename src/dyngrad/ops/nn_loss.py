@@ -16,7 +16,6 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._registry import OWN, OpNode
-from .elementwise import where
 from .nn_activation import logsigmoid
 
 __all__ = [
@@ -40,6 +39,9 @@ class _PointwiseLoss(OpNode):
     module-level helpers rather than methods of ``self``."""
 
     save = (0, 1)
+    reduction: str
+    count: int
+    params: dict[str, Any]
 
     def derivative(self, d: Tensor) -> Tensor:
         """∂ℓ/∂x as a function of d = x − t."""

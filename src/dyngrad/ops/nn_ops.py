@@ -37,11 +37,6 @@ __all__ = [
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
 ]  # fmt: skip
 
-# Note: the forward keeps its im2col windows for the weight gradient (saving one im2col in
-# backward) unless they are larger than this; torch recomputes instead.
-_CACHE_LIMIT_BYTES = 64 * 2**20
-
-
 def _zeros_like(t: Tensor) -> Tensor:
     return Tensor._make(np.zeros(t.shape, t._data.dtype), False, None, 0)
 
@@ -64,8 +59,9 @@ class ConvolutionBackward0(OpNode):
         if transposed:
             y = conv_input_grad_array(x, w, out, stride, padding, dilation, groups)
         else:
-            y, cols = conv_forward_array(x, w, stride, padding, dilation, groups, out)
-            if isinstance(self, OpNode) and cols.nbytes <= _CACHE_LIMIT_BYTES:
+            keep = isinstance(self, OpNode)  # recording: keep the windows for w̄
+            y, cols = conv_forward_array(x, w, stride, padding, dilation, groups, out, keep)
+            if keep:
                 self.cols = cols
         if b is not None:
             y += b.reshape((-1,) + (1,) * len(out))
@@ -85,7 +81,8 @@ class ConvolutionBackward0(OpNode):
             if need_x:
                 gx = ConvolutionBackward0.apply(g, w, None, transposed=True, out=tuple(x.shape[2:]), **geo)
             if need_w:
-                gw = _ConvolutionWeightGrad.apply(x, g, kernel=kernel, cols=self.__dict__.get("cols"), **geo)
+                cols = self.__dict__.get("cols")
+                gw = _ConvolutionWeightGrad.apply(x, g, kernel=kernel, cols=cols, **geo)
         else:
             if need_x:
                 gx = ConvolutionBackward0.apply(g, w, None, transposed=False, out=tuple(x.shape[2:]), **geo)

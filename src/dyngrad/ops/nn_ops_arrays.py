@@ -11,6 +11,12 @@ Layouts (see benchmarks/conv_micro.py for the measurements behind them):
 - The convolution's input gradient puts the batch LAST (``(C, *spatial, N)``) so that each
   of its K accumulations runs over long contiguous rows instead of rows of one output width.
 
+Temporaries that never leave an op (padded inputs, im2col windows, GEMM results before
+col2im) live in per-thread scratch buffers that are reused from call to call: a fresh
+multi-megabyte array costs more in page faults than the copy that fills it. The forward's
+im2col windows, which its node keeps for the weight gradient, come from a small pool of
+buffers that return to the pool once nothing refers to them any more.
+
 Everything here works for any number of spatial dims (1-d, 2-d, 3-d).
 """
 
@@ -18,6 +24,8 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +33,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 __all__ = [
+    "scratch",
+    "pooled",
     "int_tuple",
     "conv_out_size",
     "pad_trailing",
@@ -36,6 +46,69 @@ __all__ = [
     "conv_weight_grad_array",
     "conv_input_grad_array",
 ]
+
+
+# Note: scratch buffers above this size are not kept (an allocation that large is rare and
+# its page faults are small next to the work done on it).
+_SCRATCH_LIMIT_BYTES = 64 * 2**20
+
+
+class _ScratchBuffers(threading.local):
+    def __init__(self) -> None:
+        self.buffers: dict[str, np.ndarray] = {}
+
+
+_scratch = _ScratchBuffers()
+
+
+def scratch(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array from this thread's buffer ``name``, reused by the
+    next call with that name: only for values that never leave the op computing them."""
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > _SCRATCH_LIMIT_BYTES:
+        return np.empty(shape, dtype)
+    buf = _scratch.buffers.get(name)
+    if buf is None or buf.nbytes < nbytes:
+        buf = _scratch.buffers[name] = np.empty(max(nbytes, 1), np.uint8)
+    return buf[:nbytes].view(dtype).reshape(shape)
+
+
+class _BufferPool:
+    """Big buffers handed out as views; one is free again when only the pool refers to it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.bases: list[np.ndarray] = []
+        self.lock = threading.Lock()
+
+    def take(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        nbytes = math.prod(shape) * dtype.itemsize
+        if nbytes > _SCRATCH_LIMIT_BYTES:
+            return np.empty(shape, dtype)
+        with self.lock:
+            found = None
+            for i in range(len(self.bases)):
+                # Note: the list slot and getrefcount's argument are the only references to
+                # a free base; every view handed out refers to it as its ``.base``.
+                if sys.getrefcount(self.bases[i]) == 2 and self.bases[i].nbytes >= nbytes:
+                    found = self.bases[i]
+                    break
+            if found is None:
+                found = np.empty(max(nbytes, 1), np.uint8)
+                if len(self.bases) < self.size:
+                    self.bases.append(found)
+            return found[:nbytes].view(dtype).reshape(shape)
+
+
+_pool = _BufferPool(8)
+
+
+def pooled(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array from the shared pool: it may be kept (by a node,
+    until its backward) and the memory is reused once it and all its views are gone."""
+    return _pool.take(shape, dtype)
 
 
 def int_tuple(value: Any, n: int, fn: str, arg: str) -> tuple[int, ...]:
@@ -63,15 +136,17 @@ def conv_out_size(size: int, k: int, stride: int, pad: int, dil: int) -> int:
 
 
 def pad_trailing(a: np.ndarray, before: tuple[int, ...], after: tuple[int, ...],
-                 fill: Any = 0) -> np.ndarray:  # fmt: skip
-    """``a`` with ``before[i]``/``after[i]`` elements of ``fill`` around its trailing dims."""
+                 fill: Any = 0, temporary: bool = False) -> np.ndarray:  # fmt: skip
+    """``a`` with ``before[i]``/``after[i]`` elements of ``fill`` around its trailing dims
+    (in a scratch buffer when ``temporary``)."""
     if not any(before) and not any(after):
         return a
     nd = len(before)
     lead = a.shape[: a.ndim - nd]
     spatial = a.shape[a.ndim - nd :]
     shape = lead + tuple(s + b + e for s, b, e in zip(spatial, before, after))
-    out = np.full(shape, fill, a.dtype) if fill != 0 else np.zeros(shape, a.dtype)
+    out = scratch("pad", shape, a.dtype) if temporary else np.empty(shape, a.dtype)
+    out.fill(fill)
     out[(...,) + tuple(slice(b, b + s) for b, s in zip(before, spatial))] = a
     return out
 
@@ -89,16 +164,24 @@ def windows(padded: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...]
 
 
 def im2col(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
-           padding: tuple[int, ...], dilation: tuple[int, ...],
-           out: tuple[int, ...]) -> np.ndarray:  # fmt: skip
-    """Windows of ``x (N, C, *S)`` zero-padded by ``padding``, as ``(N, C·K, L)``."""
+           padding: tuple[int, ...], dilation: tuple[int, ...], out: tuple[int, ...],
+           into: str = "fresh") -> np.ndarray:  # fmt: skip
+    """Windows of ``x (N, C, *S)`` zero-padded by ``padding``, as ``(N, C·K, L)``, in a new
+    array, a ``"scratch"`` buffer or a ``"pooled"`` one."""
     n, c = x.shape[:2]
     nd = len(kernel)
+    shape = (n, c * math.prod(kernel), math.prod(out))
     if 0 in out or n * c == 0:
-        return np.zeros((n, c * math.prod(kernel), math.prod(out)), x.dtype)
-    v = windows(pad_trailing(x, padding, padding), kernel, stride, dilation, out)
+        return np.zeros(shape, x.dtype)
+    v = windows(pad_trailing(x, padding, padding, temporary=True), kernel, stride, dilation, out)
     perm = (0, 1, *range(2 + nd, 2 + 2 * nd), *range(2, 2 + nd))
-    return np.ascontiguousarray(v.transpose(perm)).reshape(n, c * math.prod(kernel), -1)
+    v = v.transpose(perm)
+    if into == "scratch":
+        cols = scratch("cols", v.shape, x.dtype)
+    else:
+        cols = pooled(v.shape, x.dtype) if into == "pooled" else np.empty(v.shape, x.dtype)
+    np.copyto(cols, v)
+    return cols.reshape(shape)
 
 
 def window_slices(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...],
@@ -135,34 +218,37 @@ def col2im(cols: np.ndarray, channels: int, size: tuple[int, ...], kernel: tuple
 
 def conv_forward_array(x: np.ndarray, w: np.ndarray, stride: tuple[int, ...],
                        padding: tuple[int, ...], dilation: tuple[int, ...], groups: int,
-                       out: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """F(x, w) as ``(N, O, *out)``, and the im2col windows it used (for the weight gradient)."""
+                       out: tuple[int, ...], keep: bool = False) -> tuple[np.ndarray, Any]:  # fmt: skip
+    """F(x, w) as ``(N, O, *out)``: one batched GEMM per group on the im2col windows; also
+    the windows (from the pool) when ``keep``, for the weight gradient, else None."""
     n = x.shape[0]
     o = w.shape[0]
     kernel = w.shape[2:]
-    cols = im2col(x, kernel, stride, padding, dilation, out)
+    cols = im2col(x, kernel, stride, padding, dilation, out, into="pooled" if keep else "scratch")
     if groups == 1:
         y = np.matmul(w.reshape(o, -1), cols)
     else:
         per_group = (n, groups, cols.shape[1] // groups, cols.shape[2])
         y = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(per_group))
-    return y.reshape((n, o) + out), cols
+    return y.reshape((n, o) + out), (cols if keep else None)
 
 
 def conv_weight_grad_array(x: np.ndarray, g: np.ndarray, kernel: tuple[int, ...],
                            stride: tuple[int, ...], padding: tuple[int, ...],
                            dilation: tuple[int, ...], groups: int,
                            cols: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
-    """H(x, g) as ``(O, C/groups, *kernel)``: per group ``Σ_n g_n · cols_nᵀ`` (batched GEMM)."""
+    """H(x, g) as ``(O, C/groups, *kernel)``: per group ``Σ_n g_n · cols_nᵀ`` (batched GEMM),
+    with the forward's im2col windows ``cols`` when it kept them."""
     n, o = g.shape[:2]
     out = g.shape[2:]
     if cols is None:
-        cols = im2col(x, kernel, stride, padding, dilation, out)
+        cols = im2col(x, kernel, stride, padding, dilation, out, into="scratch")
     length = cols.shape[-1]
-    g3 = g.reshape(n, groups, o // groups, length)
-    c4 = cols.reshape(n, groups, cols.shape[1] // groups, length)
-    wg = np.matmul(g3, c4.swapaxes(-1, -2)).sum(axis=0, dtype=g.dtype)
-    return wg.reshape((o, -1) + kernel)
+    og, ck = o // groups, cols.shape[1] // groups
+    g3 = g.reshape(n, groups, og, length)
+    c4 = cols.reshape(n, groups, ck, length)
+    per_sample = np.matmul(g3, c4.swapaxes(-1, -2), out=scratch("wg", (n, groups, og, ck), g.dtype))
+    return per_sample.sum(axis=0).reshape((o, ck // math.prod(kernel)) + kernel)
 
 
 def conv_input_grad_array(g: np.ndarray, w: np.ndarray, size: tuple[int, ...],
@@ -178,13 +264,16 @@ def conv_input_grad_array(g: np.ndarray, w: np.ndarray, size: tuple[int, ...],
     k = math.prod(kernel)
     length = math.prod(out)
     og = o // groups
-    g2 = np.ascontiguousarray(g.reshape(n, groups, og, length).transpose(1, 2, 3, 0))
+    g2 = scratch("g2", (groups, og, length, n), g.dtype)
+    np.copyto(g2, g.reshape(n, groups, og, length).transpose(1, 2, 3, 0))
     wt = w.reshape(groups, og, cg, k).transpose(0, 3, 2, 1).reshape(groups, k * cg, og)
-    cols = np.matmul(wt, g2.reshape(groups, og, length * n))  # (G, K·Cg, L·N)
+    cols = scratch("cols", (groups, k * cg, length * n), g.dtype)
+    np.matmul(wt, g2.reshape(groups, og, length * n), out=cols)  # (G, K·Cg, L·N)
     cols = cols.reshape((groups,) + kernel + (cg,) + out + (n,))
     cols = np.moveaxis(cols, 0, nd)  # (*K, G, Cg, *out, N)
     padded = tuple(s + 2 * p for s, p in zip(size, padding))
-    buf = np.zeros((groups, cg) + padded + (n,), g.dtype)
+    buf = scratch("buf", (groups, cg) + padded + (n,), g.dtype)
+    buf.fill(0)
     if 0 not in out and n:
         for offs, sl in window_slices(kernel, stride, dilation, out):
             buf[(slice(None), slice(None)) + sl] += cols[offs]

@@ -69,34 +69,48 @@ def _first_valid_offset(size: tuple[int, ...], kernel: tuple[int, ...], stride: 
 def max_pool2d_arrays(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
                       padding: tuple[int, ...], dilation: tuple[int, ...],
                       out: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Window maxima and their flat indices into each (H, W) plane."""
+    """Window maxima and their flat indices into each (H, W) plane.
+
+    Note: only plain ufuncs run over the data (masked copies and ``where`` are several times
+    slower): the maximum is a chain of ``np.maximum``; the first offset holding it is found
+    walking the offsets backwards with ``pick −= (cand == max)·(pick − k)``. NaN windows and
+    windows of nothing but the lowest value are fixed up afterwards (rare).
+    """
     lead = x.shape[:-2]
     size = x.shape[-2:]
     if 0 in lead or 0 in out:
         return np.zeros(lead + out, x.dtype), np.zeros(lead + out, np.int64)
-    xp = _padded(x, kernel, stride, padding, dilation, out, _lowest(x.dtype))
-    nan_aware = x.dtype.kind == "f" and bool(np.isnan(x).any())
-    if any(padding):
-        best = np.full(lead + out, _lowest(x.dtype), x.dtype)
-        arg = np.broadcast_to(_first_valid_offset(size, kernel, stride, padding, dilation, out),
-                              lead + out).astype(np.int64)  # fmt: skip
-        steps = window_slices(kernel, stride, dilation, out)
-    else:
-        steps = window_slices(kernel, stride, dilation, out)
-        _, sl = next(steps)
-        best = xp[(...,) + sl].copy()
-        arg = np.zeros(lead + out, np.int64)
-    for offs, sl in steps:
-        cand = xp[(...,) + sl]
-        take = cand > best
-        if nan_aware:
-            take |= np.isnan(cand)
-        np.copyto(best, cand, where=take)
-        np.copyto(arg, offs[0] * kernel[1] + offs[1], where=take)
+    lowest = _lowest(x.dtype)
+    xp = _padded(x, kernel, stride, padding, dilation, out, lowest)
+    cands = [xp[(...,) + sl] for _, sl in window_slices(kernel, stride, dilation, out)]
+    best = cands[0].copy()
+    for cand in cands[1:]:
+        np.maximum(best, cand, out=best)
+    k = len(cands)
+    pick = np.full(best.shape, k - 1, np.int8 if k < 128 else np.int32)
+    step = np.empty_like(pick)
+    hit = np.empty(best.shape, bool)
+    for j in range(k - 2, -1, -1):
+        np.equal(cands[j], best, out=hit)
+        np.subtract(pick, j, out=step)
+        np.multiply(step, hit, out=step)
+        np.subtract(pick, step, out=pick)
+    if x.dtype.kind == "f" and np.isnan(best).any():  # torch: the last NaN in the window wins
+        for j in range(k):
+            pick = np.where(np.isnan(cands[j]), j, pick)
+    if any(padding):  # a window of nothing above the lowest value reports its first real tap
+        flat = best == lowest
+        if flat.any():
+            first = _first_valid_offset(size, kernel, stride, padding, dilation, out)
+            pick = np.where(flat, first.astype(pick.dtype), pick)
     # offset (i, j) of output (p, q) reads input (p·s − pad + i·d, q·s − pad + j·d)
-    rows = (np.arange(out[0]) * stride[0] - padding[0])[:, None] + (arg // kernel[1]) * dilation[0]
-    cols = (np.arange(out[1]) * stride[1] - padding[1])[None, :] + (arg % kernel[1]) * dilation[1]
-    return best, rows * size[1] + cols
+    taps = np.array([i * dilation[0] * size[1] + j * dilation[1] for i, j in np.ndindex(*kernel)])
+    base = ((np.arange(out[0]) * stride[0] - padding[0]) * size[1])[:, None] + (
+        np.arange(out[1]) * stride[1] - padding[1]
+    )
+    indices = np.take(taps, pick)
+    indices += base
+    return best, indices
 
 
 class _MaxPoolScatter(OpNode):

@@ -14,8 +14,8 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ._registry import OpNode, register
-from .reduction_common import single_dim
 from .elementwise_scalars import not_implemented_for
+from .reduction_common import single_dim
 
 __all__ = ["softmax", "log_softmax"]
 

@@ -59,6 +59,11 @@ class _Moments(OpNode):
         spread = np.sqrt(variance) if kind.startswith("std") else variance
         return (spread, mean) if kind.endswith("_mean") else spread
 
+    def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        # Note: with d = N − correction ≤ 0 the gradients are inf/NaN, silently, as in torch.
+        with np.errstate(all="ignore"):
+            return super().apply_backward(grads)
+
     def centred(self, x: Tensor) -> Tensor:
         mean = x.mean(self.dims, keepdim=True) if self.dims else x.mean()  # type: ignore[attr-defined]
         return x - mean  # type: ignore[no-any-return]
@@ -113,12 +118,8 @@ class StdMeanBackward0(_Moments):
 
     def backward(self, g_std: Tensor, g_mean: Tensor) -> Tensor:
         (x,) = self.saved_tensors
-        centred = self.centred(x)
-        squares = (
-            (centred * centred).sum(self.dims, keepdim=self.keepdim)  # type: ignore[operator]
-            if self.dims
-            else (centred * centred).sum()  # type: ignore[operator]
-        )  # type: ignore[attr-defined]
+        squared = self.centred(x) ** 2  # type: ignore[operator]
+        squares = squared.sum(self.dims, keepdim=self.keepdim) if self.dims else squared.sum()
         std = (squares * self.inv_dof()).sqrt()
         return self.std_grad(g_std, x, std) + self.full(g_mean) / self.n  # type: ignore[operator,return-value]
 

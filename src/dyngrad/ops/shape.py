@@ -150,6 +150,10 @@ class ViewBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         return reshape(g, self.shape)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ viewed with y's shape (a copy if ẋ's strides do not allow a view)."""
+        return reshape(dx, y._data.shape)
+
 
 class ReshapeAliasBackward0(ViewBackward0):
     """reshape of a non-contiguous tensor that can still be a view (torch's _reshape_alias)."""
@@ -268,6 +272,8 @@ def expand_strides(a: np.ndarray, size: tuple[int, ...]) -> tuple[int, ...]:
 class ExpandBackward0(OpNode):
     """y = x broadcast to ``size``;  x̄ = ȳ summed back to x's shape."""
 
+    linear = True  # forward mode: ẏ = ẋ broadcast the same way
+
     promote = OWN
     view = True
 
@@ -359,6 +365,8 @@ def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
 class UnsqueezeBackward0(OpNode):
     """y = x with a new size-1 dim;  x̄ = ȳ without it."""
 
+    linear = True  # forward mode: ẏ = ẋ with the same new dim
+
     promote = OWN
     view = True
 
@@ -392,6 +400,8 @@ def _int_arg(value: Any, op: str, name: str, position: int = 1) -> int:
 
 class SqueezeBackward0(OpNode):
     """y = x without its size-1 dims;  x̄ = ȳ reshaped back."""
+
+    linear = True  # forward mode: ẏ = ẋ squeezed the same way
 
     promote = OWN
     view = True
@@ -447,6 +457,8 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
 
 class TransposeBackward0(OpNode):
     """y = x with dims ``d0`` and ``d1`` swapped;  x̄ = ȳ swapped back."""
+
+    linear = True  # forward mode: ẏ = ẋ with the same dims swapped
 
     promote = OWN
     view = True

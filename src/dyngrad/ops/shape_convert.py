@@ -48,6 +48,8 @@ def is_dense(a: np.ndarray) -> bool:
 class CloneBackward0(OpNode):
     """y = a copy of x;  x̄ = ȳ."""
 
+    linear = True  # forward mode: ẏ = a copy of ẋ
+
     promote = OWN
 
     def forward(self, a: np.ndarray, contiguous: bool) -> Any:
@@ -77,6 +79,8 @@ def contiguous(input: Tensor, memory_format: Any = contiguous_format) -> Tensor:
 
 class ToCopyBackward0(OpNode):
     """y = x converted to another dtype;  x̄ = ȳ (the engine casts it back to x's dtype)."""
+
+    linear = True  # forward mode: ẏ = ẋ converted to the same dtype
 
     promote = OWN
 

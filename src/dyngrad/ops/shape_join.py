@@ -46,6 +46,8 @@ def _is_legacy_empty(a: np.ndarray) -> bool:
 class CatBackward0(OpNode):
     """y = the xᵢ joined along ``dim``;  x̄ᵢ = ȳ narrowed to xᵢ's part."""
 
+    linear = True  # forward mode: ẏ = the ẋᵢ joined the same way
+
     def forward(self, *arrays: np.ndarray, dim: int) -> Any:
         self.dim = dim
         self.sizes = tuple(None if _is_legacy_empty(a) else a.shape[dim] for a in arrays)
@@ -105,6 +107,8 @@ def concatenate(tensors: Any, axis: int = 0) -> Tensor:
 
 class StackBackward0(OpNode):
     """y = the xᵢ stacked along a new ``dim``;  x̄ᵢ = ȳ[..., i, ...] (unbound along ``dim``)."""
+
+    linear = True  # forward mode: ẏ = the ẋᵢ stacked the same way
 
     def forward(self, *arrays: np.ndarray, dim: int) -> Any:
         self.dim = dim
@@ -213,6 +217,8 @@ def atleast_3d(*tensors: Any) -> Any:
 class UnbindBackward0(OpNode):
     """(y₀, y₁, …) = slices of x along ``dim``;  x̄ = the ȳᵢ stacked along ``dim``."""
 
+    linear = True  # forward mode: ẏᵢ = the slices of ẋ
+
     promote = OWN
     view = True
     n_outputs = 2  # marks it multi-output; the real count is set per call
@@ -241,6 +247,8 @@ def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
 
 class SplitBackward0(OpNode):
     """(y₀, y₁, …) = consecutive slices of x along ``dim``;  x̄ = cat(ȳ₀, ȳ₁, …)."""
+
+    linear = True  # forward mode: ẏᵢ = the same slices of ẋ
 
     promote = OWN
     view = True

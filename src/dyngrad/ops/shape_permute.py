@@ -22,6 +22,8 @@ __all__ = ["permute", "movedim", "adjoint"]
 class PermuteBackward0(OpNode):
     """y = x with its dims reordered as ``dims``;  x̄ = ȳ with the inverse order."""
 
+    linear = True  # forward mode: ẏ = ẋ with its dims reordered the same way
+
     promote = OWN
     view = True
 

@@ -28,6 +28,8 @@ class RepeatBackward0(OpNode):
     """y = x tiled ``repeats`` times along each dim (x padded with leading size-1 dims);
     x̄ = ȳ viewed as (r₀, s₀, r₁, s₁, …) and summed over the r axes."""
 
+    linear = True  # forward mode: ẏ = ẋ tiled the same way
+
     promote = OWN
 
     def forward(self, a: np.ndarray, repeats: tuple[int, ...]) -> Any:
@@ -130,6 +132,8 @@ def _counts(repeats: Tensor) -> np.ndarray:
 class FlipBackward0(OpNode):
     """y = x reversed along ``dims``;  x̄ = ȳ reversed along ``dims``."""
 
+    linear = True  # forward mode: ẏ = ẋ reversed the same way
+
     promote = OWN
 
     def forward(self, a: np.ndarray, dims: tuple[int, ...]) -> Any:
@@ -168,6 +172,8 @@ def flipud(input: Tensor) -> Tensor:
 class RollBackward0(OpNode):
     """y = x shifted cyclically by ``shifts`` along ``dims`` (the flattened x when None);
     x̄ = ȳ shifted back."""
+
+    linear = True  # forward mode: ẏ = ẋ shifted the same way
 
     promote = OWN
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..._factories import empty
 from ..._tensor import Tensor
-from .. import functional as F
+from .. import _functional_activation as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter

@@ -4,7 +4,7 @@ appear in ``state_dict`` and move with ``.to()``), as in torch."""
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from .. import functional as F
+from .. import _functional_loss as F
 from .._functional_loss import _legacy_reduction
 from ..module import Module
 
