@@ -1,11 +1,11 @@
-# make demo | make test | make lint | make format | make docs
+# make demo | make test | make lint | make format | make docs | make bench
 # Every target creates .venv if it is missing and installs what it needs into it.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: demo test lint format docs clean
+.PHONY: demo test lint format docs bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ lint: $(VENV)/.installed-test
 # The site (README, tutorial, API reference, architecture) into site/; warnings fail the build.
 docs: $(VENV)/.installed-docs
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+# Speed and memory against PyTorch and hand-written NumPy (issue 6): writes benchmarks/RESULTS.md.
+# BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS="--threads 1"` or "--only seed".
+$(VENV)/.installed-bench: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e . torch==2.13.0 threadpoolctl
+	touch $@ $(VENV)/.installed
+
+bench: $(VENV)/.installed-bench
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 format: $(VENV)/.installed-test
 	$(PY) -m ruff format .

@@ -25,8 +25,10 @@ from typing import Any
 
 import numpy as np
 
-def time_interleaved(contenders: dict[str, Callable[[], Any]], *, number: int,
-                     repeat: int) -> dict[str, float]:
+
+def time_interleaved(
+    contenders: dict[str, Callable[[], Any]], *, number: int, repeat: int
+) -> dict[str, float]:
     """Best (minimum) over ``repeat`` rounds of the mean of ``number`` calls, contenders
     alternating within each round. Note: the minimum, not the median, because on a shared
     2-core machine other processes only ever add time."""
@@ -42,7 +44,9 @@ def time_interleaved(contenders: dict[str, Callable[[], Any]], *, number: int,
     return best
 
 
-def _conv_case(m: Any, n: int, c: int, size: int, o: int, pad: int, x_grad: bool) -> Callable[[], Any]:
+def _conv_case(
+    m: Any, n: int, c: int, size: int, o: int, pad: int, x_grad: bool
+) -> Callable[[], Any]:
     rng = np.random.default_rng(0)
     x = m.tensor(rng.standard_normal((n, c, size, size)).astype(np.float32), requires_grad=x_grad)
     w = m.tensor(rng.standard_normal((o, c, 5, 5)).astype(np.float32) * 0.1, requires_grad=True)
@@ -61,7 +65,9 @@ def _conv_case(m: Any, n: int, c: int, size: int, o: int, pad: int, x_grad: bool
 
 
 def _pool_case(m: Any, kind: str, shape: tuple[int, ...]) -> Callable[[], Any]:
-    x = m.tensor(np.random.default_rng(0).standard_normal(shape).astype(np.float32), requires_grad=True)
+    x = m.tensor(
+        np.random.default_rng(0).standard_normal(shape).astype(np.float32), requires_grad=True
+    )
     pool = getattr(m.nn.functional, kind)
 
     def run() -> Any:
@@ -86,7 +92,9 @@ def _lenet(m: Any) -> Any:
 def _lenet_step(m: Any, reference: Any) -> Callable[[], Any]:
     """A dyngrad LeNet with the torch model's initial weights."""
     net = _lenet(m)
-    net.load_state_dict({k: m.tensor(v.detach().numpy()) for k, v in reference.state_dict().items()})
+    net.load_state_dict(
+        {k: m.tensor(v.detach().numpy()) for k, v in reference.state_dict().items()}
+    )
     return _lenet_step_from(m, net)
 
 
@@ -103,15 +111,25 @@ def main(argv: list[str] | None = None) -> int:
     number, repeat = (3, 5) if args.quick else (5, 30)
     mods = {"dyngrad": dyngrad, "torch": torch}
     cases: dict[str, Callable[[Any], Callable[[], Any]]] = {
-        "conv1 fwd+bwd (64,1,28,28)->6, 5x5, pad 2": lambda m: _conv_case(m, 64, 1, 28, 6, 2, False),
+        "conv1 fwd+bwd (64,1,28,28)->6, 5x5, pad 2": lambda m: _conv_case(
+            m, 64, 1, 28, 6, 2, False
+        ),
         "conv2 fwd+bwd (64,6,14,14)->16, 5x5": lambda m: _conv_case(m, 64, 6, 14, 16, 0, True),
-        "avg_pool2d 2x2 fwd+bwd (64,6,28,28)": lambda m: _pool_case(m, "avg_pool2d", (64, 6, 28, 28)),
-        "max_pool2d 2x2 fwd+bwd (64,6,28,28)": lambda m: _pool_case(m, "max_pool2d", (64, 6, 28, 28)),
-        "max_pool2d 2x2 fwd+bwd (64,16,10,10)": lambda m: _pool_case(m, "max_pool2d", (64, 16, 10, 10)),
+        "avg_pool2d 2x2 fwd+bwd (64,6,28,28)": lambda m: _pool_case(
+            m, "avg_pool2d", (64, 6, 28, 28)
+        ),
+        "max_pool2d 2x2 fwd+bwd (64,6,28,28)": lambda m: _pool_case(
+            m, "max_pool2d", (64, 6, 28, 28)
+        ),
+        "max_pool2d 2x2 fwd+bwd (64,16,10,10)": lambda m: _pool_case(
+            m, "max_pool2d", (64, 16, 10, 10)
+        ),
     }
     print(f"{'case':48s} {'dyngrad ms':>11s} {'torch ms':>9s} {'ratio':>6s}")
     for name, build in cases.items():
-        times = time_interleaved({k: build(m) for k, m in mods.items()}, number=number, repeat=repeat)
+        times = time_interleaved(
+            {k: build(m) for k, m in mods.items()}, number=number, repeat=repeat
+        )
         print(f"{name:48s} {times['dyngrad'] * 1e3:11.3f} {times['torch'] * 1e3:9.3f} "
               f"{times['dyngrad'] / times['torch']:6.2f}")  # fmt: skip
     torch.manual_seed(0)

@@ -178,13 +178,13 @@ def scalar_mlp_numpy() -> Callable[[], Any]:
 DEEP = 200_000
 
 
-def deep_chain(m: Any) -> Callable[[], Any]:
-    """200,000 scalar ops, then backward."""
+def deep_chain(m: Any, depth: int = DEEP) -> Callable[[], Any]:
+    """``depth`` (200,000) scalar ops, then backward."""
 
     def run() -> Any:
         x = m.tensor(1.0, requires_grad=True)
         y = x
-        for _ in range(DEEP // 2):
+        for _ in range(depth // 2):
             y = y * 1.0000001
             y = y + 0.0
         y.backward()

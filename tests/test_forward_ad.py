@@ -98,7 +98,7 @@ def _forward_mode(module: Any, fw: Any, info: OpInfo, sample: Sample) -> tuple[l
         result = []
         for o in outs:
             t = fw.unpack_dual(o).tangent if isinstance(o, module.Tensor) else None
-            result.append(None if t is None else t.detach().numpy().copy())
+            result.append(None if t is None else t.detach().numpy(force=True).copy())
         values = [o.detach().numpy().copy() if isinstance(o, module.Tensor) else o for o in outs]
     return values, result
 
@@ -146,22 +146,52 @@ def _refuses(info: OpInfo, sample: Sample) -> bool:
 
 # torch's wording for ops with no derivative at all (floor_divide, a number % a tensor)
 NO_DERIVATIVE = "Trying to use forward AD with aten::"
+# Ops of families without jvp rules yet that entries of the done families call on the way
+# (reshape of a non-viewable tensor copies and views: unsafe_view; narrow/select: slicing).
+# A sample that reaches one is an expected failure until that family gets its rules.
+PENDING_OPS = {
+    "unsafe_view": "linalg", "mm": "linalg", "mv": "linalg", "dot": "linalg",
+    "alias": "indexing", "slice": "indexing", "select": "indexing", "index_select": "indexing",
+}  # fmt: skip
+# Points where torch's forward formula and its backward formula disagree (dyngrad follows
+# torch in both); the reverse-mode comparison leaves these samples out.
+FORWARD_DIFFERS_FROM_BACKWARD = {
+    "atan2_axes-axes": "at the origin torch's forward gives nan, its backward 0",
+}
 
 
-def _tolerance(dtype: np.dtype) -> dict[str, float]:
-    return {"rtol": 1e-3, "atol": 1e-3} if dtype == np.float16 else {"rtol": 1e-7, "atol": 1e-9}
+def _forward_mode_or_xfail(info: OpInfo, sample: Sample) -> tuple[list[Any], list[Any]]:
+    try:
+        return _forward_mode(dyngrad, fwAD, info, sample)
+    except NotImplementedError as exc:
+        message = str(exc)
+        for op, family in PENDING_OPS.items():
+            if message.startswith(f"Trying to use forward AD with {op} that"):
+                pytest.xfail(f"needs the jvp rule of {op} ({family} family: pending)")
+        if message.startswith(NO_DERIVATIVE):
+            pytest.skip("no derivative, as in torch (test_jvp_matches_torch checks the error)")
+        raise
+
+
+def _tolerance(dtype: np.dtype, sample: Sample) -> dict[str, float]:
+    """By the least precise float among the output and the inputs (a float32 input's
+    gradient in reverse mode is float32)."""
+    dtypes = [dtype] + [a.dtype for a in sample.args if isinstance(a, np.ndarray)]
+    if np.dtype(np.float16) in dtypes:
+        return {"rtol": 1e-3, "atol": 1e-3}
+    if np.dtype(np.float32) in dtypes:
+        return {"rtol": 1e-5, "atol": 1e-6}
+    return {"rtol": 1e-7, "atol": 1e-9}
 
 
 @pytest.mark.parametrize("info,sample", _cases())
 def test_jvp_matches_reverse_mode(info: OpInfo, sample: Sample) -> None:
     if _refuses(info, sample):
         pytest.skip("the op refuses this sample (checked against torch by test_ops)")
-    try:
-        values, tangents = _forward_mode(dyngrad, fwAD, info, sample)
-    except NotImplementedError as exc:
-        if str(exc).startswith(NO_DERIVATIVE):
-            pytest.skip("no derivative, as in torch (test_jvp_matches_torch checks the error)")
-        raise
+    name = f"{info.name}-{sample.name}"
+    if name in FORWARD_DIFFERS_FROM_BACKWARD:
+        pytest.skip(FORWARD_DIFFERS_FROM_BACKWARD[name])
+    values, tangents = _forward_mode_or_xfail(info, sample)
     expected = _reverse_jvp(info, sample)
     for value, tangent, want in zip(values, tangents, expected):
         if want is None:  # not a float output: no tangent
@@ -172,7 +202,7 @@ def test_jvp_matches_reverse_mode(info: OpInfo, sample: Sample) -> None:
         # Note: where the output is inf/nan (or a row of J is), torch's forward formulas
         # choose a value (a tie or nan in maximum, clamp); the torch test checks those.
         known = ~np.isnan(want) & np.isfinite(value)
-        np.testing.assert_allclose(tangent[known], want[known], **_tolerance(value.dtype))
+        np.testing.assert_allclose(tangent[known], want[known], **_tolerance(value.dtype, sample))
 
 
 @needs_torch
@@ -188,14 +218,14 @@ def test_jvp_matches_torch(info: OpInfo, sample: Sample) -> None:
         with pytest.raises(NotImplementedError, match=NO_DERIVATIVE):
             _forward_mode(dyngrad, fwAD, info, sample)
         return
-    values, ours = _forward_mode(dyngrad, fwAD, info, sample)
+    values, ours = _forward_mode_or_xfail(info, sample)
     assert len(ours) == len(theirs)
     for value, o, t in zip(values, ours, theirs):
         if t is None:
             assert o is None or not np.any(o)
             continue
         assert o is not None
-        np.testing.assert_allclose(o, t, equal_nan=True, **_tolerance(value.dtype))
+        np.testing.assert_allclose(o, t, equal_nan=True, **_tolerance(value.dtype, sample))
 
 
 def test_every_node_of_the_done_families_has_a_jvp_rule() -> None:

@@ -12,6 +12,8 @@ tensor([ 0.,  4.,  8., 12.])
 
 from __future__ import annotations
 
+import builtins
+
 from . import autograd, func, linalg, nn, ops, optim, utils, viz
 from ._creation import (
     arange,
@@ -137,12 +139,11 @@ def set_default_dtype(d: dtype) -> None:
     _tensor_str.default_float_name = d.name
 
 
-def is_tensor(obj: object) -> bool:
+def is_tensor(obj: object) -> builtins.bool:
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> builtins_int:
+def numel(input: Tensor) -> builtins.int:  # noqa: A002
+    """The number of elements of ``input``."""
     return input.numel()
 
-
-builtins_int = type(0)

@@ -23,7 +23,7 @@ class FuzzFailure(AssertionError):
 
 def as_numpy(t: Any) -> np.ndarray:
     """A tensor's values as a NumPy array (torch or dyngrad, with or without grad)."""
-    return np.asarray(t.detach().numpy())
+    return np.asarray(t.detach().numpy(force=True))
 
 
 def flat_outputs(result: Any) -> list[Any]:
@@ -121,9 +121,16 @@ def grad_fn_name(t: Any) -> str | None:
 def tensor_mismatch(
     ours: Any, theirs: Any, atol: float, rtol: float, check_grad_fn: bool = True
 ) -> str:
-    """'' when a dyngrad tensor agrees with torch's, else what differs."""
+    """'' when a dyngrad tensor agrees with torch's, else what differs. Reading the autograd
+    state may raise (torch refuses stale views made in no_grad mode): then both must."""
     if not isinstance(ours, dyngrad.Tensor):
         return f"ours is {type(ours).__name__}, torch gave a Tensor"
+    state_o, state_t = _autograd_state(ours), _autograd_state(theirs)
+    if isinstance(state_t, Exception) or isinstance(state_o, Exception):
+        if isinstance(state_t, Exception) and isinstance(state_o, Exception):
+            if same_exception(state_o, state_t):
+                return values_mismatch(as_numpy(ours), as_numpy(theirs), atol, rtol)
+        return f"reading requires_grad/is_leaf/grad_fn: ours {state_o!r}, torch {state_t!r}"
     if tuple(ours.shape) != tuple(theirs.shape):
         return f"shape {tuple(ours.shape)} != torch {tuple(theirs.shape)}"
     if dtype_name(ours) != dtype_name(theirs):
@@ -135,6 +142,13 @@ def tensor_mismatch(
     if check_grad_fn and grad_fn_name(ours) != grad_fn_name(theirs):
         return f"grad_fn {grad_fn_name(ours)} != torch {grad_fn_name(theirs)}"
     return values_mismatch(as_numpy(ours), as_numpy(theirs), atol, rtol)
+
+
+def _autograd_state(t: Any) -> Any:
+    try:
+        return (t.requires_grad, t.is_leaf, grad_fn_name(t))
+    except RuntimeError as exc:
+        return exc
 
 
 def sync_to_ours(ours: Any, theirs: Any) -> None:

@@ -107,8 +107,12 @@ def test_second_derivatives_match_torch() -> None:
     tgx, tgw = torch.autograd.grad(ty, [tx, tw], torch.tensor(v), create_graph=True)
     u = np.random.default_rng(6).standard_normal(tuple(tx.shape))
     s = np.random.default_rng(7).standard_normal(tuple(tw.shape))
-    ours = dyngrad.autograd.grad((gx * dyngrad.tensor(u)).sum() + (gw * dyngrad.tensor(s)).sum(), [x, w])
-    theirs = torch.autograd.grad((tgx * torch.tensor(u)).sum() + (tgw * torch.tensor(s)).sum(), [tx, tw])
+    ours = dyngrad.autograd.grad(
+        (gx * dyngrad.tensor(u)).sum() + (gw * dyngrad.tensor(s)).sum(), [x, w]
+    )
+    theirs = torch.autograd.grad(
+        (tgx * torch.tensor(u)).sum() + (tgw * torch.tensor(s)).sum(), [tx, tw]
+    )
     for a, b in zip(ours, theirs):
         _close(a, b, 1e-10)
 
@@ -175,7 +179,10 @@ def test_conv_transpose_output_size() -> None:
     x, tx = _pair((2, 4, 9, 9), 0)
     _close(ours(x, output_size=[20, 20]), theirs(tx, output_size=[20, 20]))
     _close(ours(x, output_size=(2, 3, 19, 20)), theirs(tx, output_size=(2, 3, 19, 20)))
-    with pytest.raises(ValueError, match=r"requested an output size of \[22, 22\], but valid sizes range from \[19, 19\] to \[20, 20\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"requested an output size of \[22, 22\], but valid sizes range from \[19, 19\] to \[20, 20\]",
+    ):
         ours(x, output_size=[22, 22])
     with pytest.raises(ValueError, match="output_size must have 2 or 4 elements"):
         ours(x, output_size=[20])
@@ -309,4 +316,27 @@ def test_lenet_sgd_trajectory_matches_torch() -> None:
             losses.append(loss.item())
         assert losses[0] == pytest.approx(losses[1], rel=1e-5)
     for (k, p), (_, tp) in zip(ours.named_parameters(), theirs.named_parameters()):
-        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=k)
+        np.testing.assert_allclose(
+            p.detach().numpy(), tp.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=k
+        )
+
+
+def test_results_never_share_reused_buffers() -> None:
+    """The kernels reuse scratch and pooled buffers between calls: no result, output or
+    gradient, may point into one (batch of one and no padding make views tempting)."""
+    from dyngrad.ops import nn_ops_arrays
+
+    F = dyngrad.nn.functional
+    w = dyngrad.randn(4, 3, 3, 3, requires_grad=True)
+    kept = []
+    for _ in range(3):
+        x = dyngrad.randn(1, 4, 5, 5, requires_grad=True)
+        y = F.conv_transpose2d(x, w)
+        z = F.conv2d(y, w)
+        p = F.max_pool2d(z, 2) + F.avg_pool2d(z, 2)
+        gx, gw = dyngrad.autograd.grad(p.sum(), [x, w])
+        kept += [(t, t.detach().numpy().copy()) for t in (y, z, p, gx, gw)]
+    buffers = [*nn_ops_arrays._scratch.buffers.values(), *nn_ops_arrays._pool.bases]
+    for t, values in kept:
+        np.testing.assert_array_equal(t.detach().numpy(), values)
+        assert not any(np.shares_memory(t.detach().numpy(), b) for b in buffers)

@@ -367,3 +367,35 @@ def test_activations_are_finite_for_huge_inputs(name: str) -> None:
     assert np.all(np.isfinite(y.detach().numpy())) and np.all(np.isfinite(x.grad.numpy()))
     expected = getattr(torch.nn, name)()(torch.tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0]))
     np.testing.assert_allclose(y.detach().numpy(), expected.numpy(), rtol=1e-6)
+
+
+def _manual_sgd_trajectory(lib: Any, state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray,
+                           steps: int = 20, lr: float = 0.1) -> list[float]:  # fmt: skip
+    nn = lib.nn
+    model = nn.Sequential(nn.Embedding(10, 4, padding_idx=0), nn.Flatten(), nn.Linear(12, 8),
+                          nn.GELU(), nn.Linear(8, 8), nn.LogSoftmax(dim=1))  # fmt: skip
+    model.load_state_dict({k: lib.tensor(v) for k, v in state.items()})
+    losses = []
+    for _ in range(steps):
+        model.zero_grad()
+        loss = nn.NLLLoss()(model(lib.tensor(x)), lib.tensor(y))
+        loss.backward()
+        with lib.no_grad():
+            for p in model.parameters():
+                p.sub_(p.grad * lr)
+        losses.append(loss.item())
+    return losses
+
+
+def test_training_trajectory_matches_torch() -> None:
+    """20 plain gradient steps (no optimizer) of an embedding + MLP classifier."""
+    reference = torch.nn.Sequential(torch.nn.Embedding(10, 4, padding_idx=0), torch.nn.Flatten(),
+                                    torch.nn.Linear(12, 8), torch.nn.GELU(),
+                                    torch.nn.Linear(8, 8), torch.nn.LogSoftmax(dim=1))  # fmt: skip
+    state = {k: v.detach().numpy().copy() for k, v in reference.state_dict().items()}
+    rng = np.random.default_rng(3)
+    x, y = rng.integers(0, 10, (16, 3)), rng.integers(0, 8, 16)
+    theirs = _manual_sgd_trajectory(torch, state, x, y)
+    ours = _manual_sgd_trajectory(dyngrad, state, x, y)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-5)
+    assert theirs[-1] < theirs[0]

@@ -33,7 +33,11 @@ def _check(ours: Any, theirs: Any, x: Any, tx: Any, tol: float = 1e-12) -> None:
     for o, t in zip(outs, touts):
         assert tuple(o.shape) == tuple(t.shape) and str(o.dtype) == str(t.dtype)
         np.testing.assert_allclose(o.detach().numpy(), t.detach().numpy(), rtol=tol, atol=tol)
-    seed = np.random.default_rng(9).standard_normal(tuple(touts[0].shape)).astype(touts[0].detach().numpy().dtype)
+    seed = (
+        np.random.default_rng(9)
+        .standard_normal(tuple(touts[0].shape))
+        .astype(touts[0].detach().numpy().dtype)
+    )
     (g,) = dyngrad.autograd.grad(outs[0], [x], dyngrad.tensor(seed))
     (tg,) = torch.autograd.grad(touts[0], [tx], torch.tensor(seed))
     np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=tol, atol=tol)
@@ -45,7 +49,9 @@ POOL_GRID = list(itertools.product([2, 3, (3, 2)], [None, 1, 2], [0, 1], [1, 2],
 
 
 @pytest.mark.parametrize("kernel,stride,padding,dilation,ceil_mode", POOL_GRID)
-def test_max_pool2d_grid(kernel: Any, stride: Any, padding: int, dilation: int, ceil_mode: bool) -> None:
+def test_max_pool2d_grid(
+    kernel: Any, stride: Any, padding: int, dilation: int, ceil_mode: bool
+) -> None:
     x, tx = _pair((2, 3, 9, 8), 0)
     kw = {"stride": stride, "padding": padding, "dilation": dilation, "ceil_mode": ceil_mode,
           "return_indices": True}  # fmt: skip

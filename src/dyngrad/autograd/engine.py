@@ -24,6 +24,7 @@ from . import grad_mode
 from .anomaly_mode import report_forward
 from .anomaly_mode import state as _anomaly
 from .graph import AccumulateGrad, Node, grad_accumulator
+from .views import NO_GRAD as NO_GRAD_VIEW
 from .views import refresh as refresh_view
 
 if TYPE_CHECKING:
@@ -52,9 +53,14 @@ def _root_edge(t: Tensor, index: int) -> tuple[Node, int]:
         refresh_view(t)
     if t._grad_fn is not None:
         return t._grad_fn, t._output_nr
-    if t._rg:
+    if t._rg and not _no_grad_view(t):
         return grad_accumulator(t), 0
     raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
+
+
+def _no_grad_view(t: Tensor) -> bool:
+    """A view made in no_grad mode: it requires grad, but torch gives it no accumulator."""
+    return t._view is not None and t._view[1] == NO_GRAD_VIEW
 
 
 def _count_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
@@ -361,4 +367,6 @@ def _input_edge(t: Tensor) -> tuple[Node, int]:
         return t._grad_fn, t._output_nr
     if not t._rg:
         raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if _no_grad_view(t):  # no accumulator: an edge no graph reaches (the input is unused)
+        return AccumulateGrad(t), 0
     return grad_accumulator(t), 0

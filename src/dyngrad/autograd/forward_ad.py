@@ -203,24 +203,41 @@ def _live(fw: dict[DualLevel, Tensor] | None) -> dict[DualLevel, Tensor] | None:
     return {level: t for level, t in fw.items() if level.active} or None
 
 
-def without_level(t: Any, level: DualLevel, keep: list[Any]) -> Any:
+def without_level(t: Any, level: DualLevel) -> Any:
     """``t`` as the primal at ``level``: an alias (same memory, version counter and graph)
     without that level's tangent; ``t`` itself if it has none. A leaf's AccumulateGrad is
-    shared so that gradients through the alias reach ``t.grad``; it is put in ``keep`` to stay
-    alive while the alias is used."""
+    shared, so that gradients through the alias reach ``t.grad``."""
     if t.__class__ is not Tensor and not isinstance(t, Tensor):
         return t
     fw = t._fw
     if fw is None or level not in fw:
         return t
+    return alias_of(t, {lv: tan for lv, tan in fw.items() if lv is not level and lv.active})
+
+
+def alias_of(t: Tensor, fw: dict[DualLevel, Tensor] | None) -> Tensor:
+    """A tensor sharing ``t``'s memory, version counter and graph, with the tangents ``fw``.
+    A leaf's AccumulateGrad is shared, so that gradients through the alias reach ``t.grad``.
+    """
     alias = Tensor._make(t._data, t._rg, t._grad_fn, t._output_nr)
     alias._vc = version_counter(t)
+    alias._view = t._view
     if t._rg and t._grad_fn is None:
         acc = grad_accumulator(t)
-        keep.append(acc)
-        alias._acc = t._acc
-    rest = {lv: tan for lv, tan in fw.items() if lv is not level and lv.active}
-    alias._fw = rest or None
+        # Note: ``_acc`` is normally a weak reference; the alias holds its node strongly
+        # (a callable, as a weakref is called) so that the node outlives ``t``'s last graph.
+        alias._acc = lambda: acc
+    alias._fw = fw or None
+    return alias
+
+
+def primal_alias(t: Any) -> Any:
+    """``t`` without any tangent: an alias (see :func:`without_level`), or ``t`` itself when
+    it has none or is not a tensor (what a custom Function's forward is given)."""
+    if not isinstance(t, Tensor) or not t._fw:
+        return t
+    alias = without_level(t, next(iter(t._fw)))
+    alias._fw = None
     return alias
 
 
@@ -297,8 +314,7 @@ def unpack_at(tensor: Tensor, level: DualLevel) -> UnpackedDualTensor:
     tangent = tangent_at(tensor, level)
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
-    keep: list[Any] = []
-    return UnpackedDualTensor(without_level(tensor, level, keep), tangent)
+    return UnpackedDualTensor(without_level(tensor, level), tangent)
 
 
 # --- propagation through ops ----------------------------------------------------------------
@@ -337,16 +353,19 @@ def propagate(node: Any, inputs: tuple[Any, ...], outputs: Any, params: dict[str
     outs = outputs if many else (outputs,)
     if not any(o._data.dtype.kind == "f" for o in outs):
         return
+    recorded = any(o._grad_fn is node for o in outs)
     for level in levels:
-        keep: list[Any] = []
         tangents = tuple(
             x._fw.get(level) if isinstance(x, Tensor) and x._fw else None for x in inputs
         )
         if cls.linear:
             result = cls.apply(*_zero_filled(tangents, inputs), **params)
         else:
-            primals = tuple(without_level(x, level, keep) for x in inputs)
-            result = node.jvp(*tangents, *primals, outputs)
+            primals = tuple(without_level(x, level) for x in inputs)
+            # Note: the rule sees aliases of the outputs: a tangent computed from an output
+            # records (grad mode on) a graph that holds the alias, not the output itself.
+            aliases = tuple(alias_of(o, o._fw) for o in outs)
+            result = node.jvp(*tangents, *primals, aliases if many else aliases[0])
         results = result if many else (result,)
         if many and (type(result) is not tuple or len(result) != len(outs)):
             raise RuntimeError(f"{cls.__name__}.jvp returned {result!r} for {len(outs)} outputs")
@@ -357,6 +376,11 @@ def propagate(node: Any, inputs: tuple[Any, ...], outputs: Any, params: dict[str
             if not cls.view and _aliases_any(r, tangents):
                 r = r.clone()  # type: ignore[attr-defined]
             set_tangent(out, level, r)
+    if recorded and cls.save_output:
+        # Forward over reverse: the backward's saved output must carry its tangents too.
+        # Note: this holds the tangent in the node; with a tangent whose graph reaches the
+        # node again (both modes recording) that is a reference cycle, left to the gc.
+        node.__dict__["_out_fw"] = outs[0]._fw
 
 
 def _zero_filled(tangents: tuple[Any, ...], inputs: tuple[Any, ...]) -> list[Any]:

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from . import grad_mode
+from . import forward_ad, grad_mode
 from .graph import Node, _next_seq, grad_accumulator, pack_saved, saved_hooks, version_counter
+from .views import NO_GRAD as NO_GRAD_VIEW
 from .views import refresh as refresh_view
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
@@ -36,6 +37,7 @@ class FunctionCtx:
         self._to_save = tensors
 
     def save_for_forward(self, *tensors: Tensor | None) -> None:
+        """Keep tensors for ``jvp`` (forward mode): ``ctx.saved_tensors`` inside ``jvp``."""
         self._to_save_forward = tensors
 
     def mark_dirty(self, *tensors: Tensor) -> None:
@@ -55,17 +57,23 @@ class BackwardCFunction(FunctionCtx, Node):
     """The node of one ``Function.apply`` call; subclassed per Function as ``<Name>Backward``."""
 
     _forward_cls: type[Function]
+    _arg_is_tensor: tuple[bool, ...]
+    _needs_input_grad: tuple[bool, ...]
+    _out_meta: tuple[Any, ...]
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:  # type: ignore[override]
         """The saved tensors; outputs are rebuilt from array + version (no node -> output ref)."""
         from .graph import FREED_MESSAGE, _modified_error
 
+        jvp_saved = self.__dict__.get("_jvp_saved")
+        if jvp_saved is not None:  # inside jvp: what save_for_forward kept
+            return jvp_saved  # type: ignore[no-any-return]
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
         if self._saved_versions is None:
             return tuple(None if e is None else e.unpack(e.packed) for e in self._saved)
-        out = []
+        out: list[Any] = []
         for entry, version in zip(self._saved, self._saved_versions):
             if entry is None:
                 out.append(None)
@@ -172,22 +180,100 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        """Forward mode: the outputs' tangents from the inputs' (``ctx.saved_tensors`` holds
+        what ``forward`` gave ``ctx.save_for_forward``). Override it to use forward mode."""
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD."
+        )
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
-        """Run forward without recording, then record one node for the whole call."""
+        """Run forward without recording, then record one node for the whole call.
+
+        In forward mode (inputs with tangents) ``forward`` sees the primals only, and
+        ``jvp`` gives the outputs' tangents (see :func:`_attach_tangents`).
+        """
         ctx = cls._backward_cls.__new__(cls._backward_cls)
         is_tensor = tuple(isinstance(a, Tensor) for a in args)
         ctx._arg_is_tensor = is_tensor
         ctx._needs_input_grad = tuple(t and a._rg for a, t in zip(args, is_tensor))
         uses_setup = cls.setup_context is not Function.setup_context
+        levels = forward_ad.dual_levels_of(args) if forward_ad.STATE.depth else []
+        primals = tuple(forward_ad.primal_alias(a) for a in args) if levels else args
         with grad_mode.no_grad():
             if uses_setup:
-                output = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, output)
+                output = cls.forward(*primals, **kwargs)
+                cls.setup_context(ctx, primals, output)
             else:
-                output = cls.forward(ctx, *args, **kwargs)
+                output = cls.forward(ctx, *primals, **kwargs)
+        if levels:  # an input returned (or modified in place) is the caller's tensor
+            output = _restore_inputs(output, primals, args)
         record = grad_mode.state.grad_enabled and any(ctx._needs_input_grad)
-        return _wrap_outputs(ctx, args, output, record)
+        result = _wrap_outputs(ctx, args, output, record)
+        if levels:
+            _attach_tangents(cls, ctx, args, result, levels)
+        return result
+
+
+def _restore_inputs(output: Any, primals: tuple[Any, ...], args: tuple[Any, ...]) -> Any:
+    """``output`` with the primal aliases that forward returned replaced by the inputs."""
+
+    def restore(o: Any) -> Any:
+        for p, a in zip(primals, args):
+            if o is p:
+                return a
+        return o
+
+    if isinstance(output, tuple):
+        return tuple(restore(o) for o in output)
+    return restore(output)
+
+
+def _attach_tangents(
+    cls: type[Function], ctx: Any, args: tuple[Any, ...], result: Any, levels: list[Any]
+) -> None:
+    """Forward mode: per level, ``cls.jvp(ctx, *tangents)`` gives the outputs' tangents.
+
+    As in torch, a tensor input without a tangent gets zeros and a non-tensor input None.
+    """
+    from .._creation import zeros_like
+
+    outputs = result if isinstance(result, tuple) else (result,)
+    non_diff = ctx.__dict__.get("_non_differentiable", ())
+    ctx._jvp_saved = ctx.__dict__.pop("_to_save_forward", ())
+    try:
+        for level in levels:
+            tangents = []
+            for a in args:
+                if not isinstance(a, Tensor):
+                    tangents.append(None)
+                    continue
+                t = forward_ad.tangent_at(a, level)
+                tangents.append(zeros_like(a.detach()) if t is None else t)
+            out_tangents = cls.jvp(ctx, *tangents)
+            if not isinstance(out_tangents, tuple):
+                out_tangents = (out_tangents,)
+            if len(out_tangents) != len(outputs):
+                raise RuntimeError(
+                    "Function's jvp returned an invalid number of forward gradients (expected "
+                    f"{len(outputs)} but got {len(out_tangents)})"
+                )
+            for i, (out, t) in enumerate(zip(outputs, out_tangents)):
+                if t is None or not isinstance(out, Tensor) or not out.is_floating_point():
+                    continue
+                if any(out is n for n in non_diff):
+                    continue
+                if not isinstance(t, Tensor):
+                    raise RuntimeError(
+                        f"expected Variable or None (got {type(t).__name__}) for grad output {i}."
+                    )
+                forward_ad.check_tangent_shape(out, t)
+                forward_ad.set_tangent(out, level, t)
+    finally:
+        del ctx._jvp_saved
 
 
 _NO_SETUP = object()
@@ -208,7 +294,12 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple[Any, ...], output: Any, re
         for a in inputs:
             if a._rg:
                 fn = a._grad_fn if a._view is None else refresh_view(a)
-                edges.append((fn, a._output_nr) if fn is not None else (grad_accumulator(a), 0))
+                if fn is not None:
+                    edges.append((fn, a._output_nr))
+                elif a._view is not None and a._view[1] == NO_GRAD_VIEW:
+                    edges.append((None, 0))  # a view made in no_grad mode: no accumulator
+                else:
+                    edges.append((grad_accumulator(a), 0))
                 metas.append((a._data.shape, a._data.dtype))
             else:
                 edges.append((None, 0))

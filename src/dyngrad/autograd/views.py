@@ -41,6 +41,10 @@ VIEW_OF_LEAF_MESSAGE = (
     "a view of a leaf Variable that requires grad is being used in an in-place operation."
 )
 _NO_GRAD_VIEW = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+_NO_GRAD_STALE = (
+    "A view was created in no_grad mode and its base or another view of its base has been "
+    "modified inplace with grad mode enabled."
+)
 _AMBIGUOUS = (
     " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
     "your code by moving both the view and the inplace either both inside the no_grad block "
@@ -86,7 +90,10 @@ def refresh(t: Tensor) -> Any:
             from ..ops.view_inplace import regenerate
 
             regenerate(t)
-    elif kind != NO_GRAD and t._rg and base._rg and kind[0] is not None:
+    elif kind == NO_GRAD:
+        if base._rg:
+            raise RuntimeError(_NO_GRAD_STALE + _AMBIGUOUS)
+    elif t._rg and base._rg and kind[0] is not None:
         name, nr = kind
         raise RuntimeError(
             f"Output {nr} of {multi_view_name(name)} is a view and its base or another view of its base has been "

@@ -34,7 +34,7 @@ __all__ = [
     "scaled_dot_product_attention",
 ]  # fmt: skip
 __all__ += _functional_activation.__all__
-__all__ += _functional_loss.__all__  # fmt: skip
+__all__ += _functional_loss.__all__
 
 
 # --- linear --------------------------------------------------------------------------------

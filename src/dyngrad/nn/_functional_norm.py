@@ -89,8 +89,20 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     ("weight", weight), ("bias", bias)):  # fmt: skip
         _check_channels(name, t, channels)
     _check_same_dtype(input, weight, bias, running_mean, running_var)
+    if input.numel() == 0:  # torch's shortcut for no values (running statistics untouched)
+        return _empty_batch_norm(input, weight, bias)
     return batch_norm_kernel(input, weight, bias, running_mean, running_var, training,
                              float(momentum), float(eps))  # fmt: skip
+
+
+def _empty_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """An empty result with torch's graph for it: clone, times w[0], plus b[0]."""
+    out = input.clone()  # type: ignore[attr-defined]
+    if weight is not None and weight.numel() > 0:
+        out = out * weight[0]
+    if bias is not None and bias.numel() > 0:
+        out = out + bias[0]
+    return out  # type: ignore[no-any-return]
 
 
 def instance_norm(input: Tensor, running_mean: Tensor | None = None,
@@ -215,5 +227,7 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
         eps = float(np.finfo(input._data.dtype).eps) if input.is_floating_point() else 0.0  # type: ignore[attr-defined]
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()  # type: ignore[attr-defined]
-    return out if weight is None else out * weight
+    if weight is not None:
+        out = out * weight
+    return out if input.is_contiguous() else out.contiguous()  # type: ignore[attr-defined,no-any-return]
 

@@ -43,6 +43,7 @@ from ..autograd.graph import (
 )
 from ..autograd.graph_summary import check_accumulation
 from ..autograd.sites import user_site
+from ..autograd.views import NO_GRAD as NO_GRAD_VIEW
 from ..autograd.views import check_view_inplace, mark_view
 from ..autograd.views import refresh as refresh_view
 from ..autograd.views import refresh_requires_grad as refresh_view_requires_grad
@@ -81,7 +82,10 @@ _SCALAR_RANGE: dict[str, tuple[int, int, float]] = {
 # warnings off. NumPy 2 keeps that setting in a context variable; setting it directly costs
 # about a tenth of np.errstate's context manager (which is the fallback elsewhere).
 try:
-    from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
+    from numpy._core._ufunc_config import (  # type: ignore[attr-defined]
+        _extobj_contextvar,
+        _make_extobj,
+    )
 
     _QUIET = _make_extobj(all="ignore")
     _set_extobj = _extobj_contextvar.set
@@ -136,6 +140,16 @@ class OpNode(Node):
         are fixed by the caller (``forward_ad.propagate``).
         """
         raise forward_ad.not_implemented(op_name(type(self)))
+
+    @property
+    def saved_output(self) -> Tensor:
+        """The saved output (see ``Node.saved_output``), with its forward-mode tangents if it
+        had any (forward over reverse: ``func.hessian``)."""
+        out = Node.saved_output.fget(self)  # type: ignore[attr-defined]
+        fw = self.__dict__.get("_out_fw")
+        if fw is not None:
+            out._fw = fw
+        return out  # type: ignore[no-any-return]
 
     def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
         if self.n_outputs > 1 and None in grads:
@@ -310,13 +324,15 @@ def promote_with(t: Tensor, *scalars: Any) -> Tensor:
 
 def _record(node: Node, inputs: tuple[Any, ...]) -> None:
     """Fill the node's edges and the metadata the engine uses to shape each gradient."""
-    edges = []
-    metas = []
+    edges: list[Any] = []
+    metas: list[Any] = []
     for x in inputs:
         if isinstance(x, Tensor) and x._rg:
             fn = x._grad_fn if x._view is None else refresh_view(x)
             if fn is None:
-                edges.append((grad_accumulator(x), 0))
+                # a view made in no_grad mode requires grad but has no accumulator (torch)
+                no_acc = x._view is not None and x._view[1] == NO_GRAD_VIEW
+                edges.append(_NO_EDGE if no_acc else (grad_accumulator(x), 0))
             else:
                 edges.append((fn, x._output_nr))
             a = x._data
@@ -452,15 +468,17 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
         snapshot = Tensor._make(data.copy(), self._rg, self._grad_fn, self._output_nr)
         node._saved = tuple(snapshot if s is self else s for s in node._saved)
         node._saved_versions = tuple(
-            0 if s is snapshot else v for s, v in zip(node._saved, node._saved_versions)
+            0 if s is snapshot else v
+            for s, v in zip(node._saved, node._saved_versions or ())
         )
         version_counter(snapshot)
-    if not data.flags.writeable:
+    if not data.flags.writeable and data.size:
         raise RuntimeError(
             "unsupported operation: more than one element of the written-to tensor refers to a "
             "single memory location. Please clone() the tensor before performing the operation."
         )
-    data[...] = result._data
+    if data.size:  # (an empty expanded tensor is read-only to NumPy, but holds nothing)
+        data[...] = result._data
     self._bump_version()
     if _dual.depth:
         forward_ad.commit_tangents(self, result)

@@ -480,7 +480,7 @@ class SignBackward0(OpNode):
             return a.copy()
         out = np.sign(a)
         if a.dtype.kind == "f":  # torch: sign(nan) = 0
-            out[np.isnan(out)] = 0
+            out = np.where(np.isnan(out), a.dtype.type(0), out)
         return out
 
     def backward(self, g: Tensor) -> Tensor:

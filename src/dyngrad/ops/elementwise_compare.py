@@ -68,7 +68,8 @@ def _comparison(name: str, ufunc: Any, symbol: str, aliases: tuple[str, ...]) ->
 
     def compare_(self: Tensor, other: Any) -> Tensor:
         check_inplace(self)
-        if self._rg and grad_mode.state.grad_enabled:
+        records = self._rg or (isinstance(other, Tensor) and other._rg)
+        if (records and grad_mode.state.grad_enabled) or self._fw is not None:
             kind = by_tensor if isinstance(other, Tensor) else by_number
             return commit_inplace(self, kind.apply(self, other, compare=ufunc))
         return commit_inplace(self, compare(self, other))

@@ -366,10 +366,9 @@ class Atan2Backward0(OpNode):
         return (scale * b if need_a else None), (-scale * a if need_b else None)
 
     def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Tensor:
-        """ż = (ȧ · b − ḃ · a) / (a² + b²), 0 at the origin."""
-        r2 = a * a + b * b
+        """ż = (ȧ · b − ḃ · a) / (a² + b²) (nan at the origin, as torch)."""
         numerator = tangent_sum(None if da is None else da * b, None if db is None else -db * a)
-        return where(r2 == 0, 0.0, numerator / r2)
+        return numerator / (a * a + b * b)
 
 
 @register(inplace=True, aliases=("arctan2",))

@@ -29,6 +29,9 @@ class PowBackward0(OpNode):
 
     def forward(self, a: Any, p: Any) -> Any:
         self.p = p
+        if a.dtype.kind == "f" and p in (0.5, -0.5):  # torch's sqrt / rsqrt: (-0.0)⁻⁰ᐧ⁵ = −inf
+            root = np.sqrt(a)
+            return root if p == 0.5 else 1 / root
         return a**p
 
     def backward(self, g: Tensor) -> Tensor:

@@ -41,10 +41,14 @@ def _const(a: np.ndarray) -> Tensor:
 
 def _moments(x: np.ndarray, axes: tuple[int, ...], eps: float) -> tuple[np.ndarray, np.ndarray]:
     """μ and r = (σ² + ε)^(−1/2) over ``axes`` (kept as size-1 dims), in x's dtype."""
-    mean = x.mean(axes, keepdims=True)
-    centred = x - mean
-    var = (centred * centred).mean(axes, keepdims=True)
-    return mean, 1.0 / np.sqrt(var + eps)
+    count = 1
+    for a in axes:
+        count *= x.shape[a]
+    with np.errstate(all="ignore"):  # no values: nan statistics, silently (as torch)
+        mean = np.divide(x.sum(axes, keepdims=True), count, dtype=x.dtype)
+        centred = x - mean
+        var = np.divide((centred * centred).sum(axes, keepdims=True), count, dtype=x.dtype)
+        return mean, 1.0 / np.sqrt(var + eps)
 
 
 def _normalized_grad(x: Tensor, g_hat: Tensor, axes: tuple[int, ...], eps: float,
@@ -64,11 +68,18 @@ def _normalized_grad(x: Tensor, g_hat: Tensor, axes: tuple[int, ...], eps: float
 
 
 def _affine(y: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    """y·w + b, C-contiguous like torch's result whatever the input's layout."""
+    y = np.ascontiguousarray(y)
     if w is not None:
-        y = y * w.reshape(shape)
+        y *= w.reshape(shape)
     if b is not None:
-        y = y + b.reshape(shape)
+        y += b.reshape(shape)
     return y
+
+
+def _sum_over(t: Tensor, dims: tuple[int, ...]) -> Tensor:
+    """Σ over ``dims`` (none: ``t`` itself; dyngrad's sum over () would sum everything)."""
+    return t.sum(dims) if dims else t  # type: ignore[attr-defined,no-any-return]
 
 
 # --- layer norm ------------------------------------------------------------------------------
@@ -94,8 +105,8 @@ class NativeLayerNormBackward0(OpNode):
         g_hat = g if w is None else g * w
         gx, x_hat = _normalized_grad(x, g_hat, self.axes, self.eps, self.stats)
         lead = tuple(range(x.ndim - len(self.axes)))
-        gw = (g * x_hat).sum(lead) if need_w else None  # type: ignore[attr-defined]
-        gb = g.sum(lead) if need_b else None  # type: ignore[attr-defined]
+        gw = _sum_over(g * x_hat, lead) if need_w else None
+        gb = _sum_over(g, lead) if need_b else None
         return (gx if need_x else None), gw, gb
 
 
@@ -163,7 +174,7 @@ def _update_running(x: np.ndarray, mean: np.ndarray, running_mean: Tensor | None
         running_mean._bump_version()
     if running_var is not None:
         centred = x - mean
-        var = (centred * centred).mean((0, *range(2, x.ndim)))
+        var = (centred * centred).sum((0, *range(2, x.ndim))) / n
         unbiased = var * (n / (n - 1)) if n > 1 else np.full_like(var, np.nan)
         running_var._data[...] = (1.0 - momentum) * running_var._data + momentum * unbiased
         running_var._bump_version()
@@ -191,7 +202,7 @@ class NativeGroupNormBackward0(OpNode):
 
     def forward(self, x: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, groups: int,
                 eps: float) -> np.ndarray:  # fmt: skip
-        grouped = x.reshape(x.shape[0], groups, -1)
+        grouped = x.reshape(x.shape[0], groups, x.size // max(x.shape[0] * groups, 1))
         mean, rstd = _moments(grouped, (2,), eps)
         self.groups, self.eps, self.stats = groups, eps, (mean, rstd)
         y = ((grouped - mean) * rstd).reshape(x.shape)
@@ -201,7 +212,7 @@ class NativeGroupNormBackward0(OpNode):
         x, w = self.saved_tensors
         need_x, need_w, need_b = self.needs_input_grad
         shape = _channel_shape(x._data)
-        grouped = (x.shape[0], self.groups, -1)
+        grouped = (x.shape[0], self.groups, x.numel() // max(x.shape[0] * self.groups, 1))  # type: ignore[attr-defined]
         g_hat = g if w is None else g * w.reshape(shape)  # type: ignore[attr-defined]
         gx, x_hat = _normalized_grad(
             x.reshape(grouped), g_hat.reshape(grouped), (2,), self.eps, self.stats  # type: ignore[attr-defined]

@@ -37,6 +37,7 @@ __all__ = [
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
 ]  # fmt: skip
 
+
 def _zeros_like(t: Tensor) -> Tensor:
     return Tensor._make(np.zeros(t.shape, t._data.dtype), False, None, 0)
 
@@ -73,19 +74,25 @@ class ConvolutionBackward0(OpNode):
         stride, padding, dilation, groups = self.geometry
         geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
         if self.no_channels:
-            gb = Tensor._make(np.zeros(w.shape[0], g._data.dtype), False, None, 0)
-            return _zeros_like(x), _zeros_like(w), (gb if need_b else None)
-        gx = gw = gb = None
+            zb = Tensor._make(np.zeros(w.shape[0], g._data.dtype), False, None, 0)
+            return _zeros_like(x), _zeros_like(w), (zb if need_b else None)
+        gx: Tensor | None = None
+        gw: Tensor | None = None
+        gb: Tensor | None = None
         kernel = tuple(w.shape[2:])
         if not self.transposed:
             if need_x:
-                gx = ConvolutionBackward0.apply(g, w, None, transposed=True, out=tuple(x.shape[2:]), **geo)
+                gx = ConvolutionBackward0.apply(
+                    g, w, None, transposed=True, out=tuple(x.shape[2:]), **geo
+                )
             if need_w:
                 cols = self.__dict__.get("cols")
                 gw = _ConvolutionWeightGrad.apply(x, g, kernel=kernel, cols=cols, **geo)
         else:
             if need_x:
-                gx = ConvolutionBackward0.apply(g, w, None, transposed=False, out=tuple(x.shape[2:]), **geo)
+                gx = ConvolutionBackward0.apply(
+                    g, w, None, transposed=False, out=tuple(x.shape[2:]), **geo
+                )
             if need_w:
                 gw = _ConvolutionWeightGrad.apply(g, x, kernel=kernel, cols=None, **geo)
         if need_b:
@@ -103,7 +110,12 @@ class _ConvolutionWeightGrad(OpNode):
     def forward(self, x: np.ndarray, g: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
                 padding: tuple[int, ...], dilation: tuple[int, ...], groups: int,
                 cols: np.ndarray | None) -> Any:  # fmt: skip
-        self.geometry = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        self.geometry = {
+            "stride": stride,
+            "padding": padding,
+            "dilation": dilation,
+            "groups": groups,
+        }
         return conv_weight_grad_array(x, g, kernel, stride, padding, dilation, groups, cols)
 
     def backward(self, gw: Tensor) -> tuple[Any, ...]:
@@ -112,9 +124,13 @@ class _ConvolutionWeightGrad(OpNode):
         geo = self.geometry
         gx = gg = None
         if need_x:
-            gx = ConvolutionBackward0.apply(g, gw, None, transposed=True, out=tuple(x.shape[2:]), **geo)
+            gx = ConvolutionBackward0.apply(
+                g, gw, None, transposed=True, out=tuple(x.shape[2:]), **geo
+            )
         if need_g:
-            gg = ConvolutionBackward0.apply(x, gw, None, transposed=False, out=tuple(g.shape[2:]), **geo)
+            gg = ConvolutionBackward0.apply(
+                x, gw, None, transposed=False, out=tuple(g.shape[2:]), **geo
+            )
         return gx, gg
 
 
@@ -219,14 +235,17 @@ def _output_size(input: Tensor, weight: Tensor, stride: tuple[int, ...], padding
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
         names = ("depth", "height", "width")[3 - max(len(size), 2) :]
         one = len(size) == 1
-        ops, ss, ds = ((0,) if one else ()) + output_padding, ((1,) if one else ()) + stride, (
-            ((1,) if one else ()) + dilation
+        ops, ss, ds = (
+            ((0,) if one else ()) + output_padding,
+            ((1,) if one else ()) + stride,
+            (((1,) if one else ()) + dilation),
         )
         parts = [f"output_padding_{n}: {v}" for n, v in zip(names, ops)]
         parts += [f"stride_{n}: {v}" for n, v in zip(names, ss)]
         parts += [f"dilation_{n}: {v}" for n, v in zip(names, ds)]
         raise RuntimeError(
-            "output padding must be smaller than either stride or dilation, but got " + " ".join(parts)
+            "output padding must be smaller than either stride or dilation, but got "
+            + " ".join(parts)
         )
     out = tuple(
         (s - 1) * st - 2 * p + d * (k - 1) + op + 1
@@ -251,9 +270,7 @@ def _bias_dtype(input: Tensor, bias: Tensor | None) -> None:
 def _require_tensors(fn: str, input: Any, weight: Any, bias: Any) -> None:
     for name, value in (("input", input), ("weight", weight)):
         if not isinstance(value, Tensor):
-            raise TypeError(
-                f"{fn}(): argument '{name}' must be Tensor, not {type(value).__name__}"
-            )
+            raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(value).__name__}")
     if bias is not None and not isinstance(bias, Tensor):
         raise TypeError(f"{fn}(): argument 'bias' must be Tensor, not {type(bias).__name__}")
 
@@ -411,4 +428,3 @@ def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     """Transposed 3-d convolution; ``weight`` is ``(C, O/groups, kD, kH, kW)``."""
     return _conv_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
                            output_padding, groups, dilation)  # fmt: skip
-

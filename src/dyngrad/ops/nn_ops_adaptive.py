@@ -23,7 +23,12 @@ from .nn_ops_resample import AdaptiveAvgPool2DBackward0, resample, window_map
 from .reduction import mean
 from .shape import squeeze, unsqueeze
 
-__all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d"]
+__all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+]
 
 
 def _dims(shape: Any) -> str:
@@ -81,7 +86,9 @@ def _output_size(fn: str, input: Tensor, output_size: Any, n: int) -> tuple[int,
     if isinstance(output_size, (list, tuple)):
         if len(output_size) != n:
             raise RuntimeError(f"{fn}: output_size must be {n}")
-        sizes = tuple(input.shape[input.ndim - n + i] if v is None else v for i, v in enumerate(output_size))
+        sizes = tuple(
+            input.shape[input.ndim - n + i] if v is None else v for i, v in enumerate(output_size)
+        )
     elif output_size is None or not hasattr(output_size, "__index__"):
         raise TypeError(f"object of type '{type(output_size).__name__}' has no len()")
     else:
@@ -115,7 +122,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
     if input._data.dtype.kind != "f":
         raise not_implemented_for("adaptive_avg_pool2d", input._data.dtype)
     h, w = input.shape[-2:]
-    return resample(AdaptiveAvgPool2DBackward0, input, (window_map(h, out[0]), window_map(w, out[1])))
+    return resample(
+        AdaptiveAvgPool2DBackward0, input, (window_map(h, out[0]), window_map(w, out[1]))
+    )
 
 
 def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = False) -> Any:

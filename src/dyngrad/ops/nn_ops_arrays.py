@@ -48,9 +48,10 @@ __all__ = [
 ]
 
 
-# Note: scratch buffers above this size are not kept (an allocation that large is rare and
-# its page faults are small next to the work done on it).
-_SCRATCH_LIMIT_BYTES = 64 * 2**20
+# Note: buffers above this size are not kept (an allocation that large is rare and its page
+# faults are small next to the work done on it); the pool keeps at most _POOL_BYTES in all.
+_SCRATCH_LIMIT_BYTES = 32 * 2**20
+_POOL_BYTES = 128 * 2**20
 
 
 class _ScratchBuffers(threading.local):
@@ -88,16 +89,18 @@ class _BufferPool:
         if nbytes > _SCRATCH_LIMIT_BYTES:
             return np.empty(shape, dtype)
         with self.lock:
-            found = None
-            for i in range(len(self.bases)):
-                # Note: the list slot and getrefcount's argument are the only references to
-                # a free base; every view handed out refers to it as its ``.base``.
-                if sys.getrefcount(self.bases[i]) == 2 and self.bases[i].nbytes >= nbytes:
-                    found = self.bases[i]
-                    break
-            if found is None:
+            # Note: the list slot and getrefcount's argument are the only references to a
+            # free base; every view handed out refers to it as its ``.base``.
+            free = [i for i in range(len(self.bases)) if sys.getrefcount(self.bases[i]) == 2]
+            fits = [i for i in free if self.bases[i].nbytes >= nbytes]
+            if fits:
+                found = self.bases[fits[0]]
+            else:
                 found = np.empty(max(nbytes, 1), np.uint8)
-                if len(self.bases) < self.size:
+                for i in sorted(free, reverse=True):  # free buffers too small: replaced
+                    del self.bases[i]
+                held = sum(b.nbytes for b in self.bases)
+                if len(self.bases) < self.size and held + found.nbytes <= _POOL_BYTES:
                     self.bases.append(found)
             return found[:nbytes].view(dtype).reshape(shape)
 
@@ -114,7 +117,9 @@ def pooled(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
 def int_tuple(value: Any, n: int, fn: str, arg: str) -> tuple[int, ...]:
     """An int (repeated ``n`` times) or a sequence of ints, as torch's argument parser takes
     ``tuple of ints`` (a sequence of another length passes; the op checks its length)."""
-    if isinstance(value, (list, tuple)) or (hasattr(value, "__iter__") and not isinstance(value, str)):
+    if isinstance(value, (list, tuple)) or (
+        hasattr(value, "__iter__") and not isinstance(value, str)
+    ):
         items = tuple(value)
         if all(_is_int(v) for v in items):
             return tuple(operator.index(v) for v in items)
@@ -138,7 +143,8 @@ def conv_out_size(size: int, k: int, stride: int, pad: int, dil: int) -> int:
 def pad_trailing(a: np.ndarray, before: tuple[int, ...], after: tuple[int, ...],
                  fill: Any = 0, temporary: bool = False) -> np.ndarray:  # fmt: skip
     """``a`` with ``before[i]``/``after[i]`` elements of ``fill`` around its trailing dims
-    (in a scratch buffer when ``temporary``)."""
+    (in a scratch buffer when ``temporary``: then nothing derived from the result may leave
+    the op, and without padding ``a`` itself is returned)."""
     if not any(before) and not any(after):
         return a
     nd = len(before)
@@ -188,9 +194,12 @@ def window_slices(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tu
                   out: tuple[int, ...]) -> Iterator[tuple[tuple[int, ...], tuple[slice, ...]]]:  # fmt: skip
     """For each kernel offset, the slices of the padded input its ``out`` positions read."""
     for offs in np.ndindex(*kernel):
-        yield offs, tuple(
-            slice(o * d, o * d + s * (n - 1) + 1, s)
-            for o, d, s, n in zip(offs, dilation, stride, out)
+        yield (
+            offs,
+            tuple(
+                slice(o * d, o * d + s * (n - 1) + 1, s)
+                for o, d, s, n in zip(offs, dilation, stride, out)
+            ),
         )
 
 
@@ -279,4 +288,6 @@ def conv_input_grad_array(g: np.ndarray, w: np.ndarray, size: tuple[int, ...],
             buf[(slice(None), slice(None)) + sl] += cols[offs]
     crop = buf[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, size))]
     crop = crop.reshape((groups * cg,) + size + (n,))
-    return np.ascontiguousarray(np.moveaxis(crop, -1, 0))
+    result = np.empty((n, groups * cg) + size, g.dtype)  # always a copy: buf is scratch
+    np.copyto(result, np.moveaxis(crop, -1, 0))
+    return result

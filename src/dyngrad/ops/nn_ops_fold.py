@@ -41,7 +41,12 @@ class Im2ColBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         kernel, dilation, padding, stride = self.args
         return Col2ImBackward0.apply(  # type: ignore[no-any-return]
-            g, output_size=self.size, kernel=kernel, dilation=dilation, padding=padding, stride=stride
+            g,
+            output_size=self.size,
+            kernel=kernel,
+            dilation=dilation,
+            padding=padding,
+            stride=stride,
         )
 
 
@@ -91,7 +96,9 @@ def _pairs(kernel_size: Any, dilation: Any, padding: Any, stride: Any,
             f"dilation should be greater than zero, but got dilation_height: {d[0]} dilation_width: {d[1]}"
         )
     if p[0] < 0 or p[1] < 0:
-        raise RuntimeError(f"padding should be non-negative, but got pad_height: {p[0]} pad_width: {p[1]}")
+        raise RuntimeError(
+            f"padding should be non-negative, but got pad_height: {p[0]} pad_width: {p[1]}"
+        )
     if s[0] <= 0 or s[1] <= 0:
         raise RuntimeError(
             f"stride should be greater than zero, but got stride_height: {s[0]} stride_width: {s[1]}"

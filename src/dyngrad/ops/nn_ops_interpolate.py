@@ -32,7 +32,11 @@ from .nn_ops_resample import (
 __all__ = ["interpolate"]
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
-_NEAREST = {1: UpsampleNearest1DBackward0, 2: UpsampleNearest2DBackward0, 3: UpsampleNearest3DBackward0}
+_NEAREST = {
+    1: UpsampleNearest1DBackward0,
+    2: UpsampleNearest2DBackward0,
+    3: UpsampleNearest3DBackward0,
+}
 _EXACT = {1: UpsampleNearestExact1DBackward0, 2: UpsampleNearestExact2DBackward0,
           3: UpsampleNearestExact3DBackward0}  # fmt: skip
 _LINEAR = {"linear": (1, UpsampleLinear1DBackward0), "bilinear": (2, UpsampleBilinear2DBackward0),
@@ -139,13 +143,20 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
             if input._data.dtype.kind != "f":
                 raise not_implemented_for(f"upsample_{mode}{dim}d_channels_last", input._data.dtype)
             maps = tuple(
-                linear_map(n, o, None if scales is None else scales[i], bool(align_corners),
-                           input._data.dtype)  # fmt: skip
+                linear_map(
+                    n,
+                    o,
+                    None if scales is None else scales[i],
+                    bool(align_corners),
+                    input._data.dtype,
+                )  # fmt: skip
                 for i, (n, o) in enumerate(zip(input.shape[2:], sizes))  # type: ignore[arg-type]
             )
             return resample(node, input, maps)
         if dim in (1, 2, 3):
-            raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need + 2}D input")
+            raise NotImplementedError(
+                f"Got {input.ndim}D input, but {mode} mode needs {need + 2}D input"
+            )
     raise NotImplementedError(
         f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for the "
         f"modes: {_MODES} (got {mode})"

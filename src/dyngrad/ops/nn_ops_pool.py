@@ -41,13 +41,14 @@ def pool_out_size(size: int, k: int, stride: int, pad: int, dil: int, ceil_mode:
 def _padded(a: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
             padding: tuple[int, ...], dilation: tuple[int, ...], out: tuple[int, ...],
             fill: Any) -> np.ndarray:  # fmt: skip
-    """``a`` padded by ``padding`` on the left and enough on the right for every window."""
+    """``a`` padded by ``padding`` on the left and enough on the right for every window (in
+    a scratch buffer: the callers copy what they return)."""
     size = a.shape[-2:]
     right = tuple(
         max(p, (o - 1) * s + d * (k - 1) + 1 - n - p)
         for n, k, s, p, d, o in zip(size, kernel, stride, padding, dilation, out)
     )
-    return pad_trailing(a, padding, right, fill)
+    return pad_trailing(a, padding, right, fill, temporary=True)
 
 
 def _lowest(dtype: np.dtype) -> Any:
@@ -60,7 +61,7 @@ def _first_valid_offset(size: tuple[int, ...], kernel: tuple[int, ...], stride: 
     """Per output position, the flat kernel offset of its first tap inside the input (torch
     reports that position when the window holds nothing above −inf)."""
     taps = []
-    for n, k, s, p, d, o in zip(size, kernel, stride, padding, dilation, out):
+    for _n, k, s, p, d, o in zip(size, kernel, stride, padding, dilation, out):
         start = np.arange(o) * s - p
         taps.append(np.where(start < 0, -(start // d), 0).clip(max=k - 1))  # ceil(-start / d)
     return taps[0][:, None] * kernel[1] + taps[1][None, :]
@@ -194,12 +195,14 @@ def _divisor(size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, 
             lengths.append(end - start)
         else:
             lengths.append(np.maximum(np.minimum(end, n) - np.maximum(start, 0), 1))
-    return lengths[0][:, None] * lengths[1][None, :]  # type: ignore[no-any-return]
+    div = lengths[0][:, None] * lengths[1][None, :]
+    return int(div.flat[0]) if div.size and (div == div.flat[0]).all() else div  # type: ignore[no-any-return]
 
 
 def _divide(total: np.ndarray, divisor: np.ndarray | int) -> np.ndarray:
+    """``total / divisor`` (in place: ``total`` is the op's own array)."""
     if total.dtype.kind == "f":
-        return total / np.asarray(divisor, total.dtype)  # type: ignore[no-any-return]
+        return np.divide(total, np.asarray(divisor, total.dtype), out=total)  # type: ignore[no-any-return]
     div = np.asarray(divisor, np.int64)  # integer average: C division, truncating toward zero
     q = np.abs(total) // np.abs(div)
     return (q * (np.sign(total) * np.sign(div))).astype(total.dtype)  # type: ignore[no-any-return]
@@ -248,6 +251,14 @@ class _AvgPoolAdjoint(OpNode):
             _divisor(plane, kernel, stride, padding, out, count_include_pad, divisor_override),
             g.dtype,
         )
+        if all(
+            p == 0 and s == k and n == o * k
+            for n, k, s, p, o in zip(plane, kernel, stride, padding, out)
+        ):
+            buf = np.empty(lead + plane, g.dtype)  # the windows tile the input exactly
+            for _, sl in window_slices(kernel, stride, (1, 1), out):
+                buf[(...,) + sl] = scaled
+            return buf
         right = tuple(
             max(p, (o - 1) * s + k - n - p)
             for n, k, s, p, o in zip(plane, kernel, stride, padding, out)
@@ -256,6 +267,8 @@ class _AvgPoolAdjoint(OpNode):
         if 0 not in out:
             for _, sl in window_slices(kernel, stride, (1, 1), out):
                 buf[(...,) + sl] += scaled
+        if not any(padding) and not any(right):
+            return buf
         return buf[(...,) + tuple(slice(p, p + n) for p, n in zip(padding, plane))].copy()
 
     def backward(self, gg: Tensor) -> Tensor:

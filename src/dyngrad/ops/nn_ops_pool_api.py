@@ -36,7 +36,9 @@ def _params2d(fn: str, kernel_size: Any, stride: Any, padding: Any,
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         s = k
     else:
-        s = _pair(fn, "stride", stride, "must either be omitted, a single int, or a tuple of two ints")
+        s = _pair(
+            fn, "stride", stride, "must either be omitted, a single int, or a tuple of two ints"
+        )
     p = _pair(fn, "padding", padding, "must either be a single int, or a tuple of two ints")
     if fn == "avg_pool2d":
         return k, s, p, (1, 1)
@@ -67,16 +69,17 @@ def _output_shape(x: Tensor, k: tuple[int, ...], s: tuple[int, ...], p: tuple[in
 def _check_shape(fn: str, x: Tensor, k: tuple[int, ...], s: tuple[int, ...],
                  d: tuple[int, ...] | None, out: tuple[int, int]) -> None:  # fmt: skip
     if k[0] <= 0 or k[1] <= 0:
-        raise RuntimeError(f"kernel size should be greater than zero, but got kH: {k[0]} kW: {k[1]}")
+        raise RuntimeError(
+            f"kernel size should be greater than zero, but got kH: {k[0]} kW: {k[1]}"
+        )
     if s[0] <= 0 or s[1] <= 0:
         raise RuntimeError(f"stride should be greater than zero, but got dH: {s[0]} dW: {s[1]}")
     if d is not None and (d[0] <= 0 or d[1] <= 0):
         raise RuntimeError(
             f"dilation should be greater than zero, but got dilationH: {d[0]} dilationW: {d[1]}"
         )
-    if x.ndim not in (3, 4):
-        if fn == "max_pool2d":
-            raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    if x.ndim not in (3, 4) and fn == "max_pool2d":
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     if x.ndim not in (3, 4) or any(n == 0 for n in x.shape[x.ndim - 3 :]):
         raise RuntimeError(
             "Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but "
@@ -92,15 +95,16 @@ def _check_shape(fn: str, x: Tensor, k: tuple[int, ...], s: tuple[int, ...],
 
 def _require_tensor(fn: str, x: Any) -> None:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
+        raise TypeError(
+            f"{fn}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}"
+        )
 
 
-@register(method=False)
 def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                             dilation: Any = 1, ceil_mode: bool = False,
-                            return_indices: bool = True) -> Any:  # fmt: skip
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
     """2-d max pooling of ``(C, H, W)`` or ``(N, C, H, W)``: the maxima and their flat
-    indices (h·W + w) in each input plane."""
+    indices (h·W + w) in each input plane (always both, as in torch)."""
     _require_tensor("max_pool2d", input)
     k, s, p, d = _params2d("max_pool2d", kernel_size, stride, padding, dilation)
     if input.ndim < 2:
@@ -109,8 +113,7 @@ def max_pool2d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
     _check_shape("max_pool2d", input, k, s, d, out)
     if input.dtype.name == "bool":
         raise not_implemented_for("max_pool2d", input._data.dtype)
-    values, indices = max_pool2d_kernel(input, k, s, p, d, out)
-    return (values, indices) if return_indices else values
+    return max_pool2d_kernel(input, k, s, p, d, out)
 
 
 @register(method=False)
@@ -122,8 +125,9 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     tensor([[[ 5.,  7.],
              [13., 15.]]])
     """
-    return max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode,
-                                   return_indices)  # fmt: skip
+    values, indices = max_pool2d_with_indices(input, kernel_size, stride, padding, dilation,
+                                              ceil_mode)  # fmt: skip
+    return (values, indices) if return_indices else values
 
 
 def _one(fn: str, arg: str, value: Any, rule: str) -> int:
@@ -136,21 +140,27 @@ def _one(fn: str, arg: str, value: Any, rule: str) -> int:
 @register(method=False)
 def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                             dilation: Any = 1, ceil_mode: bool = False,
-                            return_indices: bool = True) -> Any:  # fmt: skip
+                            return_indices: bool = False) -> tuple[Tensor, Tensor]:  # fmt: skip
     """1-d max pooling of ``(C, L)`` or ``(N, C, L)``: maxima and their indices along L."""
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _max_pool1d(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+                ceil_mode: bool, with_indices: bool) -> Any:  # fmt: skip
     _require_tensor("max_pool1d", input)
     if input.ndim not in (2, 3) or any(n == 0 for n in input.shape[input.ndim - 2 :]):
         raise RuntimeError(
             "max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
             f"input, but got:{_dims(input.shape)}"
         )
-    k = _one("max_pool1d", "kernel_size", kernel_size, "must be an int, list of ints or tuple of ints of size 1")
+    ints = "an int, list of ints or tuple of ints of size 1"
+    k = _one("max_pool1d", "kernel_size", kernel_size, f"must be {ints}")
     if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
         s = k
     else:
-        s = _one("max_pool1d", "stride", stride, "must be None, an int, list of ints, or tuple of ints of size 1")
-    p = _one("max_pool1d", "padding", padding, "must be an int, list of ints, or tuple of ints of size 1")
-    d = _one("max_pool1d", "dilation", dilation, "must be an int, list of ints or tuple of ints of size 1")
+        s = _one("max_pool1d", "stride", stride, "must be None, " + ints.replace(" or", ", or"))
+    p = _one("max_pool1d", "padding", padding, "must be " + ints.replace(" or", ", or"))
+    d = _one("max_pool1d", "dilation", dilation, f"must be {ints}")
     if k <= 0:
         raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
     if s <= 0:
@@ -167,19 +177,20 @@ def max_pool1d_with_indices(input: Tensor, kernel_size: Any, stride: Any = None,
     out = pool_out_size(input.shape[-1], k, s, p, d, bool(ceil_mode))
     if out < 1:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
-    if input.dtype.name == "bool" or (input._data.dtype.kind != "f" and not return_indices):
+    if input.dtype.name == "bool" or (input._data.dtype.kind != "f" and not with_indices):
         raise not_implemented_for("max_pool1d_impl", input._data.dtype)
-    values, indices = max_pool2d_kernel(unsqueeze(input, -2), (1, k), (1, s), (0, p), (1, d), (1, out))
+    values, indices = max_pool2d_kernel(
+        unsqueeze(input, -2), (1, k), (1, s), (0, p), (1, d), (1, out)
+    )
     values = squeeze(values, -2)
-    return (values, squeeze(indices, -2)) if return_indices else values
+    return (values, squeeze(indices, -2)) if with_indices else values
 
 
 @register(method=False)
 def max_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:  # fmt: skip
     """1-d max pooling; with ``return_indices`` also the indices of the maxima."""
-    return max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode,
-                                   return_indices)  # fmt: skip
+    return _max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
 def _divisor_override(value: Any) -> int | None:
@@ -194,7 +205,6 @@ def _divisor_override(value: Any) -> int | None:
     return int(value)
 
 
-@register(method=False)
 def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
                ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:  # fmt: skip
@@ -229,7 +239,9 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
     def single(arg: str, value: Any) -> int:
         t = int_tuple(value, 1, "avg_pool1d", arg)
         if len(t) != 1:
-            raise RuntimeError(f"avg_pool1d() argument '{arg}' should contain one int (got {len(t)})")
+            raise RuntimeError(
+                f"avg_pool1d() argument '{arg}' should contain one int (got {len(t)})"
+            )
         return t[0]
 
     k = single("kernel_size", kernel_size)

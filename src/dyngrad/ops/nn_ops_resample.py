@@ -46,7 +46,11 @@ def nearest_map(size: int, out: int, scale: float | None, exact: bool) -> AxisMa
     """torch's nearest (src = ⌊j·r⌋) or nearest-exact (src = ⌊(j + ½)·r⌋) index, computed in
     float32 as torch does, r = 1/scale_factor or size/out."""
     j = np.arange(out)
-    r = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(size) / np.float32(out)
+    r = (
+        np.float32(1.0 / scale)
+        if scale is not None and scale > 0
+        else np.float32(size) / np.float32(out)
+    )
     pos = (j.astype(np.float32) + np.float32(0.5)) if exact else j.astype(np.float32)
     src = np.minimum(np.floor(pos * r).astype(np.int64), size - 1)
     return AxisMap(size, src[None, :].astype(np.int64))
@@ -157,7 +161,11 @@ class _Resample(OpNode):
     def forward(self, a: np.ndarray, maps: tuple[AxisMap, ...], adjoint: bool = False) -> Any:
         self.maps = maps
         self.adjoint = adjoint
-        return resample_adjoint_array(a, maps) if adjoint else np.ascontiguousarray(resample_array(a, maps))
+        return (
+            resample_adjoint_array(a, maps)
+            if adjoint
+            else np.ascontiguousarray(resample_array(a, maps))
+        )
 
     def backward(self, g: Tensor) -> Tensor:
         return _Resample.apply(g, maps=self.maps, adjoint=not self.adjoint)  # type: ignore[no-any-return]

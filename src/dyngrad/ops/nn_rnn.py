@@ -80,27 +80,30 @@ def lstm_cell_arrays(act: np.ndarray, cx: np.ndarray, cy: np.ndarray | None = No
 
 def lstm_cell_grad_arrays(gh: np.ndarray, gc: np.ndarray, act: np.ndarray, tanh_c: np.ndarray,
                           cx: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(ā, c̄) of the LSTM cell (see ``_FusedLstmCellGrad``), ā written into ``out``."""
+    """(ā, c̄) of the LSTM cell (see ``_FusedLstmCellGrad``), ā written into ``out``.
+
+    Note: ā = (d·g, d·c, d·i, gh·tanh c') ⊙ (σ'_i, σ'_f, 1 − g², σ'_o); the activation
+    derivatives are taken over the whole gate block at once (contiguous, so much cheaper
+    than four strided quarters), then the g quarter is corrected."""
+    size = cx.shape[-1]
     i, f, g, o = _split(act, 4)
     d_gates = np.empty_like(act) if out is None else out
     d_i, d_f, d_g, d_o = _split(d_gates, 4)
-    dc = 1.0 - tanh_c * tanh_c
+    slopes = np.subtract(1.0, act)
+    slopes *= act  # σ(1 − σ) for i, f, o
+    slope_g = slopes[..., 2 * size : 3 * size]
+    np.multiply(g, g, out=slope_g)
+    np.subtract(1.0, slope_g, out=slope_g)  # 1 − g²
+    dc = tanh_c * tanh_c
+    np.subtract(1.0, dc, out=dc)
     dc *= o
     dc *= gh
     dc += gc
     np.multiply(dc, g, out=d_i)
-    d_i *= i
-    d_i *= 1.0 - i
     np.multiply(dc, cx, out=d_f)
-    d_f *= f
-    d_f *= 1.0 - f
-    np.multiply(g, g, out=d_g)
-    np.subtract(1.0, d_g, out=d_g)
-    d_g *= i
-    d_g *= dc
+    np.multiply(dc, i, out=d_g)
     np.multiply(gh, tanh_c, out=d_o)
-    d_o *= o
-    d_o *= 1.0 - o
+    d_gates *= slopes
     dc *= f
     return d_gates, dc
 

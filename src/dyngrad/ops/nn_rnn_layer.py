@@ -1,26 +1,26 @@
 """A whole LSTM layer over time as one op, ``MkldnnRnnLayerBackward0`` (torch's name for its
-CPU LSTM layer node).
+CPU LSTM layer node, with the same inputs: x, W_ih, W_hh, b_ih, b_hh, h₀, c₀).
 
-Input: the input projections P = x W_ihᵀ + b_ih + b_hh of every step (T, B, 4H), computed
-before by one matrix product, W_hh (4H, H'), the initial state (h₀, c₀) and, with
-projections, W_hr (H', H). Per step t (from the last to the first when ``reverse``):
+With P = x W_ihᵀ + b_ih + b_hh the input projections of all T steps at once, and, per step
+t (from the last to the first when ``reverse``),
 
-    a_t = P_t + h_{t−1} W_hhᵀ,   (h̃_t, c_t) = LSTM cell(a_t, c_{t−1}),   h_t = h̃_t W_hrᵀ (or h̃_t).
+    a_t = P_t + h_{t−1} W_hhᵀ,   (h̃_t, c_t) = LSTM cell(a_t, c_{t−1}),   h_t = h̃_t W_hrᵀ (or h̃_t),
 
-Output: (h_1 … h_T stacked in time order, h_T, c_T).
+the outputs are (h_1 … h_T stacked in time order, h_T, c_T).
 
 Backward (through time, from the last step processed to the first), with ā_t the cell's gate
 gradient (``lstm_cell_grad``):
 
     h̄_t += ȳ_t;  h̃̄_t = h̄_t W_hr;  (ā_t, c̄_{t−1}) = cell gradient;  h̄_{t−1} = ā_t W_hh;
-    P̄_t = ā_t,  W̄_hh = Σ_t ā_tᵀ h_{t−1},  W̄_hr = Σ_t h̄_tᵀ h̃_t,  (h̄₀, c̄₀) at the end.
+    W̄_hh = Σ_t ā_tᵀ h_{t−1},  W̄_hr = Σ_t h̄_tᵀ h̃_t,  x̄ = Ā W_ih,  W̄_ih = Āᵀ x,
+    b̄_ih = b̄_hh = Σ_t ā_t,  and (h̄₀, c̄₀) at the end.
 
-Note: the forward is a NumPy loop (one BLAS call and one fused cell per step, no recorded
-nodes), and W̄_hh is one matrix product over all steps. The backward is the loop above in
-dyngrad ops. In a plain backward those ops run unrecorded on the activations the forward
-kept; when the backward is itself recorded (``create_graph=True``) the per-step states are
-first recomputed with the differentiable per-step ops (``fused_lstm_cell``, ``mm``), so
-gradients of any order work.
+Note: speed. The forward is a NumPy loop: one BLAS call and one fused cell per step, no
+recorded nodes. x W_ihᵀ, W̄_hh, W̄_ih and x̄ are each ONE matrix product over all steps. The
+backward is the loop above in dyngrad ops: in a plain backward they run unrecorded on the
+activations the forward kept; when the backward is itself recorded (``create_graph=True``)
+the per-step states are first recomputed with the differentiable per-step ops
+(``fused_lstm_cell``, ``mm``), so gradients of any order work.
 """
 
 from __future__ import annotations
@@ -47,28 +47,40 @@ def _order(steps: int, reverse: bool) -> list[int]:
     return list(range(steps - 1, -1, -1)) if reverse else list(range(steps))
 
 
+def _projections(x: np.ndarray, w_ih: np.ndarray, b_ih: Any, b_hh: Any) -> np.ndarray:
+    """x W_ihᵀ + b_ih + b_hh for all steps, (T, B, I) → (T, B, 4H), as one product."""
+    steps, batch, size = x.shape
+    proj = x.reshape(steps * batch, size) @ w_ih.T
+    if b_ih is not None or b_hh is not None:
+        proj += b_ih + b_hh if b_ih is not None and b_hh is not None else (b_ih if b_hh is None else b_hh)
+    return proj.reshape(steps, batch, w_ih.shape[0])
+
+
 class MkldnnRnnLayerBackward0(OpNode):
     """One LSTM layer over time (see the module docstring)."""
 
-    save = (0, 1, 2, 3, 4)
+    save = (0, 1, 2, 3, 4, 5, 6, 7)
     n_outputs = 3
 
-    def forward(self, proj: np.ndarray, w_hh: np.ndarray, h0: np.ndarray, c0: np.ndarray,
-                w_hr: np.ndarray | None, reverse: bool) -> tuple[np.ndarray, ...]:  # fmt: skip
-        steps, batch, _ = proj.shape
+    def forward(self, x: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: Any, b_hh: Any,
+                h0: np.ndarray, c0: np.ndarray, w_hr: np.ndarray | None,
+                reverse: bool) -> tuple[np.ndarray, ...]:  # fmt: skip
+        steps, batch, _ = x.shape
         hidden, out_size = c0.shape[-1], h0.shape[-1]
-        dtype = proj.dtype
-        acts = np.empty(proj.shape, dtype)
+        dtype = x.dtype
+        acts = _projections(x, w_ih, b_ih, b_hh)  # becomes the activated gates, step by step
         hs = np.empty((steps + 1, batch, out_size), dtype)
         cs = np.empty((steps + 1, batch, hidden), dtype)
         tanhs = np.empty((steps, batch, hidden), dtype)
         raws = np.empty((steps, batch, hidden), dtype) if w_hr is not None else None
         out = np.empty((steps, batch, out_size), dtype)
         hs[0], cs[0] = h0, c0
-        w_hh_t = w_hh.T
-        for k, t in enumerate(_order(steps, reverse)):
-            act = np.matmul(hs[k], w_hh_t, out=acts[k])
-            act += proj[t]
+        w_hh_t = np.ascontiguousarray(w_hh.T)  # Note: BLAS is ~1.5x faster on it than on w_hh.T
+        hidden_gates = np.empty((batch, w_hh.shape[0]), dtype)
+        order = _order(steps, reverse)
+        for k, t in enumerate(order):
+            act = acts[t]
+            act += np.matmul(hs[k], w_hh_t, out=hidden_gates)
             lstm_cell_arrays(act, cs[k], cs[k + 1], tanhs[k])
             o = act[:, 3 * hidden :]
             if raws is None:
@@ -83,58 +95,75 @@ class MkldnnRnnLayerBackward0(OpNode):
         return out, hs[steps].copy(), cs[steps].copy()
 
     def backward(self, g_out: Tensor, g_h: Tensor, g_c: Tensor) -> tuple[Any, ...]:
-        proj, w_hh, h0, c0, w_hr = self.saved_tensors
-        steps, batch, gates = proj.shape
+        x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr = self.saved_tensors
+        steps, batch, _ = x.shape
+        gates = w_hh.shape[0]
         order = _order(steps, self.reverse)
         recorded = grad_mode.state.grad_enabled
         if recorded:
-            states = _recompute_states(proj, w_hh, h0, c0, w_hr, order)
+            states = _recompute_states(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, order)
         else:
-            states = _cached_states(self.cache)
-            buffer = np.empty(proj.shape, proj._data.dtype)  # ā of every step, written in place
+            states = _cached_states(self.cache, order)
+            buffer = np.empty((steps, batch, gates), x._data.dtype)  # ā of every step, in time order
         g_steps = g_out.unbind(0)  # type: ignore[attr-defined]
         d_gates: list[Any] = [None] * steps
         d_outs: list[Any] = [None] * steps
         dh, dc = g_h, g_c
         for k in range(steps - 1, -1, -1):
+            t = order[k]
             gate_k, c_prev, _, _, cache = states[k]
-            dh = dh + g_steps[order[k]]
-            d_outs[k] = dh
+            dh = dh + g_steps[t]
+            d_outs[t] = dh
             d_raw = dh if w_hr is None else mm(dh, w_hr)
-            d_gates[k], dc = lstm_cell_grad(d_raw, dc, gate_k, c_prev, cache=cache,
-                                            out=None if recorded else buffer[k])  # fmt: skip
-            dh = mm(d_gates[k], w_hh)
-        need_p, need_whh, need_h0, need_c0, need_whr = self.needs_input_grad
-        d_all = stack(d_gates) if recorded else _const(buffer)  # processing order
-        d_w_hh = d_w_hr = None
-        if need_whh:
-            h_prev = _stacked(states, 2, recorded, self.cache[1][:steps])
-            d_w_hh = mm(d_all.reshape(steps * batch, gates).t(), h_prev)  # type: ignore[attr-defined]
-        if need_whr and w_hr is not None:
-            raws = _stacked(states, 3, recorded, self.cache[4])
-            d_w_hr = mm(stack(d_outs).reshape(steps * batch, -1).t(), raws)  # type: ignore[attr-defined]
-        d_proj = (d_all.flip(0) if self.reverse else d_all) if need_p else None  # type: ignore[attr-defined]
-        return d_proj, d_w_hh, (dh if need_h0 else None), (dc if need_c0 else None), d_w_hr
+            d_gates[t], dc = lstm_cell_grad(d_raw, dc, gate_k, c_prev, cache=cache,
+                                            out=None if recorded else buffer[t])  # fmt: skip
+            dh = mm(d_gates[t], w_hh)
+        need = self.needs_input_grad
+        d_all = (stack(d_gates) if recorded else _const(buffer)).reshape(steps * batch, gates)  # type: ignore[attr-defined]
+        d_x = d_w_ih = d_w_hh = d_b = d_w_hr = None
+        if need[0]:
+            d_x = mm(d_all, w_ih).reshape(x.shape)  # type: ignore[attr-defined]
+        if need[1]:
+            d_w_ih = mm(d_all.t(), x.reshape(steps * batch, x.shape[2]))  # type: ignore[attr-defined]
+        if need[2]:
+            h_prev = _in_time_order(states, 2, order, recorded, self.cache[1][:steps])
+            d_w_hh = mm(d_all.t(), h_prev)  # type: ignore[attr-defined]
+        if need[3] or need[4]:
+            d_b = d_all.sum(0)  # type: ignore[attr-defined]
+        if need[7] and w_hr is not None:
+            raws = _in_time_order(states, 3, order, recorded, self.cache[4])
+            d_w_hr = mm(stack(d_outs).reshape(steps * batch, g_h.shape[-1]).t(), raws)  # type: ignore[attr-defined]
+        return (d_x, d_w_ih, d_w_hh, d_b if need[3] else None, d_b if need[4] else None,
+                dh if need[5] else None, dc if need[6] else None, d_w_hr)  # fmt: skip
 
 
-def _stacked(states: list[tuple[Any, ...]], index: int, recorded: bool, cached: Any) -> Tensor:
-    """One per-step state of every step as a (steps·batch, size) matrix."""
+def _in_time_order(states: list[tuple[Any, ...]], index: int, order: list[int], recorded: bool,
+                   cached: np.ndarray) -> Tensor:  # fmt: skip
+    """One per-step state (kept in processing order) of every step, as a (T·B, size) matrix
+    in time order, matching the rows of Ā."""
+    reverse = bool(order) and order[0] != 0
     if recorded:
-        joined = stack([s[index] for s in states])
-        return joined.reshape(-1, joined.shape[-1])  # type: ignore[attr-defined,no-any-return]
-    return _const(cached.reshape(-1, cached.shape[-1]))
+        by_step = [s[index] for s in states]
+        joined = stack(by_step[::-1] if reverse else by_step)
+    else:
+        joined = _const(cached[::-1] if reverse else cached)
+    return joined.reshape(joined.shape[0] * joined.shape[1], joined.shape[2])  # type: ignore[attr-defined,no-any-return]
 
 
-def _cached_states(cache: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-    """Per processing step: (gates, c_{k−1}, h_{k−1}, h̃_k, (activations, tanh c_k)) from the
-    forward's arrays, as constants (the gates themselves are not needed then)."""
+def _cached_states(cache: tuple[Any, ...], order: list[int]) -> list[tuple[Any, ...]]:
+    """Per processing step k: (gates, c_{k−1}, h_{k−1}, h̃_k, (activations, tanh c_k)) from
+    the forward's arrays, as constants (the pre-activation gates are not needed then)."""
     acts, hs, cs, tanhs, raws = cache
-    return [(None, _const(cs[k]), None, None, (acts[k], tanhs[k])) for k in range(acts.shape[0])]
+    return [(None, _const(cs[k]), None, None, (acts[t], tanhs[k])) for k, t in enumerate(order)]
 
 
-def _recompute_states(proj: Tensor, w_hh: Tensor, h0: Tensor, c0: Tensor, w_hr: Tensor | None,
-                      order: list[int]) -> list[tuple[Any, ...]]:  # fmt: skip
+def _recompute_states(x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Any, b_hh: Any, h0: Tensor,
+                      c0: Tensor, w_hr: Tensor | None, order: list[int]) -> list[tuple[Any, ...]]:  # fmt: skip
     """The same per-step states as differentiable functions of the layer's inputs."""
+    proj = x.matmul(w_ih.t())  # type: ignore[attr-defined]
+    for b in (b_ih, b_hh):
+        if b is not None:
+            proj = proj + b
     steps = proj.unbind(0)  # type: ignore[attr-defined]
     w_hh_t = w_hh.t()  # type: ignore[attr-defined]
     h, c = h0, c0
@@ -148,8 +177,9 @@ def _recompute_states(proj: Tensor, w_hh: Tensor, h0: Tensor, c0: Tensor, w_hr: 
     return states
 
 
-def lstm_layer(proj: Tensor, w_hh: Tensor, h0: Tensor, c0: Tensor, w_hr: Tensor | None,
+def lstm_layer(x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None,
+               h0: Tensor, c0: Tensor, w_hr: Tensor | None = None,
                reverse: bool = False) -> tuple[Tensor, Tensor, Tensor]:  # fmt: skip
-    """(outputs, h_T, c_T) of an LSTM layer from its input projections (node
+    """(outputs, h_T, c_T) of an LSTM layer over x (T, B, I) (node
     ``MkldnnRnnLayerBackward0``; see the module docstring)."""
-    return MkldnnRnnLayerBackward0.apply(proj, w_hh, h0, c0, w_hr, reverse=reverse)  # type: ignore[no-any-return]
+    return MkldnnRnnLayerBackward0.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, reverse=reverse)  # type: ignore[no-any-return]

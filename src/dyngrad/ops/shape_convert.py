@@ -13,9 +13,11 @@ import numpy as np
 
 from .. import _device, _dtype
 from .._tensor import Tensor
-from ._registry import _TYPE_NAMES, OWN, OpNode, register
+from ._registry import _TYPE_NAMES, OWN, OpNode, check_inplace, commit_inplace, register
+from .indexing import CopyBackwards
 
-__all__ = ["clone", "contiguous", "to", "memory_format", "contiguous_format", "preserve_format"]
+__all__ = ["clone", "contiguous", "to", "copy_", "memory_format", "contiguous_format",
+           "preserve_format"]  # fmt: skip
 
 
 class memory_format:  # noqa: N801 - torch's name
@@ -75,6 +77,66 @@ def contiguous(input: Tensor, memory_format: Any = contiguous_format) -> Tensor:
     if input._data.flags.c_contiguous:
         return input
     return CloneBackward0.apply(input, contiguous=True)
+
+
+_OVERLAP_MESSAGE = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer "
+    "to a single memory location. Please clone() the tensor before performing the operation."
+)
+
+
+@register(name="copy_", function=False)
+def copy_(input: Tensor, other: Any, non_blocking: bool = False) -> Tensor:
+    """``input``'s values replaced by ``other``'s (a tensor or a number), broadcast to
+    ``input``'s shape and converted to its dtype (any conversion, as torch), in place.
+    Recorded as ``CopyBackwards``: ``ī = 0``, ``ō = ȳ`` summed to ``other``'s shape.
+
+    >>> y = dyngrad.zeros(2, 3)
+    >>> y.copy_(dyngrad.tensor([1.5, 2.5, 3.5]))
+    tensor([[1.5000, 2.5000, 3.5000],
+            [1.5000, 2.5000, 3.5000]])
+    """
+    if not isinstance(other, (Tensor, bool, int, float)):
+        raise TypeError(
+            f"copy_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}"
+        )
+    check_inplace(input)
+    if isinstance(other, Tensor):
+        dst, src = input._data, other._data
+        if src.shape != dst.shape:
+            _check_broadcast_into(dst.shape, src.shape)
+        if np.may_share_memory(dst, src) and not _same_memory(dst, src):
+            if np.shares_memory(dst, src):
+                raise RuntimeError(_OVERLAP_MESSAGE)
+    return commit_inplace(input, CopyBackwards.apply(input, other))
+
+
+def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
+    return (
+        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+        and a.shape == b.shape
+        and a.strides == b.strides
+        and a.dtype == b.dtype
+    )
+
+
+def _check_broadcast_into(dst: tuple[int, ...], src: tuple[int, ...]) -> None:
+    """torch's errors when ``src`` does not broadcast to exactly ``dst``'s shape."""
+    n = max(len(dst), len(src))
+    for k in range(1, n + 1):
+        a = dst[-k] if k <= len(dst) else 1
+        b = src[-k] if k <= len(src) else 1
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                f"non-singleton dimension {n - k}"
+            )
+    shape = np.broadcast_shapes(dst, src)
+    if shape != dst:
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, dst))}] doesn't match the broadcast shape "
+            f"[{', '.join(map(str, shape))}]"
+        )
 
 
 class ToCopyBackward0(OpNode):

@@ -49,7 +49,7 @@ class _Recomputation:
         saved_rng = default_generator.get_state()
         default_generator.set_state(self.rng_state)
         try:
-            with saved_tensors_hooks(lambda t: values.append(t) or t, lambda t: t):
+            with saved_tensors_hooks(_collect_into(values), lambda t: t):
                 with grad_mode.enable_grad():
                     self.fn(*inputs, **self.kwargs)
         finally:
@@ -61,6 +61,16 @@ class _Recomputation:
                 f"{self.count}\nNumber of tensors saved during recomputation: {len(values)}"
             )
         return values
+
+
+def _collect_into(values: list[Any]) -> Callable[[Tensor], Tensor]:
+    """A pack hook that records each saved tensor in order (the rerun's answers)."""
+
+    def pack(t: Tensor) -> Tensor:
+        values.append(t)
+        return t
+
+    return pack
 
 
 def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | None = None,

@@ -43,8 +43,7 @@ def run_layer(mode: str, x: Tensor, h: Tensor, c: Tensor | None, params: tuple[A
     else:
         in_bias = b_ih + b_hh if b_ih is not None and b_hh is not None else b_ih
     if mode == "LSTM":
-        proj = _input_projection(x, w_ih, in_bias)
-        return lstm_layer(proj, w_hh, h, c, w_hr, reverse)  # type: ignore[arg-type]
+        return lstm_layer(x, w_ih, w_hh, b_ih, b_hh, h, c, w_hr, reverse)  # type: ignore[arg-type]
     steps = list(_input_projection(x, w_ih, in_bias).unbind(0))  # type: ignore[attr-defined]
     w_hh_t = w_hh.t()
     order = range(len(steps) - 1, -1, -1) if reverse else range(len(steps))

@@ -15,7 +15,9 @@ __all__ = ["Unfold", "Fold"]
 class Unfold(Module):
     """``(N, C, H, W)`` -> ``(N, C·∏kernel_size, L)``: every window as a column."""
 
-    def __init__(self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> None:
+    def __init__(
+        self, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+    ) -> None:
         super().__init__()
         self.kernel_size = kernel_size
         self.dilation = dilation
