@@ -6,13 +6,19 @@ Each row is forward + backward of one layer (the input of the first convolution 
 gradient, as in training); the last row is a whole LeNet training step (forward, cross
 entropy, backward, SGD update). Both libraries use the same number of threads.
 
-Layout and BLAS calls (see src/dyngrad/ops/nn_ops_arrays.py):
+Layout and BLAS calls (see src/dyngrad/ops/nn_ops_arrays.py), chosen by measuring the
+alternatives at these shapes:
 - forward: im2col as (N, C·k², L) (one strided copy), then ``W (O, C·k²) @ cols`` as one
-  batched matmul, whose result is already (N, O, L), i.e. NCHW, with no transpose;
-- weight gradient: ``ȳ (N, O, L) @ colsᵀ`` batched and summed over N, reusing the forward's
-  im2col (kept on the node unless larger than 64 MiB);
-- input gradient: one GEMM ``Wᵀ @ ȳ`` with the batch as the last axis, then col2im as k²
-  strided in-place adds (over long contiguous rows thanks to that layout).
+  batched matmul whose result is already (N, O, L), i.e. NCHW: no transpose. A single GEMM
+  on (C·k², N·L) columns needs an output transpose and was slower at both LeNet shapes;
+- weight gradient: ``ȳ (N, O, L) @ colsᵀ`` batched, summed over N, on the forward's im2col
+  (kept on the node in a pooled buffer). One GEMM over N·L needs a transposed copy of the
+  columns and was slower (or far slower for the first layer, O = 6, C·k² = 25);
+- input gradient: one GEMM ``Wᵀ @ ȳ`` with the batch as the LAST axis, then col2im as k²
+  strided in-place adds over rows of Wo·N contiguous values (with NCHW the rows are Wo
+  values long, and the adds took twice as long);
+- temporaries live in reused scratch buffers: fresh multi-megabyte arrays cost more in page
+  faults than the copies that fill them (about a third of a LeNet step before this).
 """
 
 from __future__ import annotations

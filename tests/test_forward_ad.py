@@ -237,3 +237,392 @@ def test_every_node_of_the_done_families_has_a_jvp_rule() -> None:
         if not cls.linear and cls.jvp is OpNode.jvp:
             missing.append(name)
     assert not missing, f"nodes without a jvp rule: {missing}"
+
+
+# --- the public API against torch ------------------------------------------------------------
+
+MODULES = [pytest.param("dyngrad", id="dyngrad")] + (
+    [pytest.param("torch", id="torch")] if torch is not None else []
+)
+
+
+def _module(name: str) -> tuple[Any, Any]:
+    return (dyngrad, fwAD) if name == "dyngrad" else (torch, torch_fwAD)
+
+
+def _error(fn: Any) -> tuple[str, str] | None:
+    try:
+        fn()
+    except Exception as exc:  # noqa: BLE001 - the class and message are what is compared
+        return type(exc).__name__, str(exc)
+    return None
+
+
+def _api_errors(m: Any, fw: Any) -> dict[str, Any]:
+    x = m.tensor([1.0, 2.0, 3.0], dtype=m.float64)
+    out: dict[str, Any] = {"no_level": _error(lambda: fw.make_dual(x, m.ones(3)))}
+    out["exit_without_level"] = _error(lambda: fw.exit_dual_level())
+    out["unpack_without_level"] = fw.unpack_dual(x).tangent
+    with fw.dual_level() as level:
+        out["level"] = level
+        out["nested"] = _error(lambda: fw.enter_dual_level())
+        out["shape"] = _error(lambda: fw.make_dual(x, m.ones(4, dtype=m.float64)))
+        out["int_tangent"] = _error(lambda: fw.make_dual(x, m.ones(3, dtype=m.int64)))
+        out["int_primal"] = _error(lambda: fw.make_dual(m.arange(3), m.ones(3)))
+        out["number_tangent"] = _error(lambda: fw.make_dual(x, 3))
+        out["bad_level"] = _error(lambda: fw.make_dual(x, m.ones(3, dtype=m.float64), level=5))
+        out["int_primal_bad_level"] = _error(lambda: fw.make_dual(m.arange(3), x, level=5))
+        dual = fw.make_dual(x, m.ones(3, dtype=m.float64))
+        out["twice"] = _error(lambda: fw.make_dual(dual, m.ones(3, dtype=m.float64)))
+        out["unpack_bad_level"] = _error(lambda: fw.unpack_dual(dual, level=3))
+        out["unpack_number"] = _error(lambda: fw.unpack_dual(3))
+        out["wrong_exit"] = _error(lambda: fw.exit_dual_level(level=1))
+        unpacked = fw.unpack_dual(dual)
+        out["fields"] = type(unpacked).__name__, type(unpacked)._fields
+        out["same_tangent_object"] = unpacked.tangent is fw.unpack_dual(dual).tangent
+        out["float32_tangent_kept"] = str(
+            fw.unpack_dual(fw.make_dual(x, m.ones(3))).tangent.dtype  # type: ignore[union-attr]
+        )
+        out["float32_tangent_after_op"] = str(
+            fw.unpack_dual(fw.make_dual(x, m.ones(3)) * 2).tangent.dtype  # type: ignore[union-attr]
+        )
+    out["after_exit"] = fw.unpack_dual(dual).tangent
+    out["after_exit_level0"] = fw.unpack_dual(dual, level=0).tangent
+    level = fw.enter_dual_level()
+    out["reentered_level"] = level
+    out["stale_tangent"] = fw.unpack_dual(dual).tangent  # a new level: no old tangent
+    fw.exit_dual_level(level=level)
+    return out
+
+
+@needs_torch
+def test_api_values_and_errors_match_torch() -> None:
+    ours, theirs = _api_errors(dyngrad, fwAD), _api_errors(torch, torch_fwAD)
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        o, t = ours[key], theirs[key]
+        if isinstance(t, tuple) and len(t) == 2 and isinstance(t[1], str):
+            assert o is not None and o[0] == t[0], key  # same exception class
+            assert o[1].split("\n")[0] == t[1].split("\n")[0], key  # same wording
+        else:
+            assert o == t, key
+
+
+def test_missing_rule_raises_torch_like_error() -> None:
+    class NoRuleBackward0(OpNode):
+        def forward(self, a: Any) -> Any:
+            return a * 2
+
+        def backward(self, g: Any) -> Any:
+            return g * 2
+
+    x = dyngrad.tensor([1.0, 2.0])
+    assert NoRuleBackward0.apply(x).tolist() == [2.0, 4.0]  # outside forward mode: fine
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, dyngrad.ones(2))
+        with pytest.raises(
+            NotImplementedError,
+            match="Trying to use forward AD with no_rule that does not support it because it "
+            "has not been implemented yet",
+        ):
+            NoRuleBackward0.apply(dual)
+
+
+@pytest.mark.parametrize("name", [p.values[0] for p in MODULES])
+def test_dual_tensor_is_a_view_with_the_graph(name: str) -> None:
+    m, fw = _module(name)
+    x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+    with fw.dual_level():
+        dual = fw.make_dual(x, m.tensor([1.0, 0.0], dtype=m.float64))
+        assert type(dual.grad_fn).__name__ == "ViewBackward0"
+        y = (dual * dual).exp()
+        primal, tangent = fw.unpack_dual(y)
+        assert tangent.tolist() == pytest.approx([2 * np.exp(1.0), 0.0])
+        (y * 1).backward(m.ones(2, dtype=m.float64))
+        assert x.grad.tolist() == pytest.approx([2 * np.exp(1.0), 4 * np.exp(4.0)])
+        assert fw.unpack_dual(dual.detach()).tangent is None
+        with m.no_grad():  # forward mode ignores grad mode
+            assert fw.unpack_dual(dual * 3).tangent is not None
+        with m.inference_mode():  # ... but not inference mode
+            assert fw.unpack_dual(dual * 3).tangent is None
+
+
+# --- in-place ops and views -------------------------------------------------------------------
+
+
+def _inplace_story(m: Any, fw: Any) -> dict[str, Any]:
+    """Tangents after in-place ops on dual tensors and on views of them."""
+    f64 = m.float64
+    out: dict[str, Any] = {}
+    with fw.dual_level():
+        x = fw.make_dual(m.tensor([1.0, 2.0, 3.0], dtype=f64), m.tensor([1.0, 1.0, 1.0], dtype=f64))
+        y = x.clone()
+        view = y.view(3)  # a view (slicing needs the indexing family's rules)
+        y.mul_(3)
+        out["mul_"] = fw.unpack_dual(y).tangent.tolist()
+        out["view_sees_base"] = fw.unpack_dual(view).tangent.tolist()
+        view.add_(view)
+        out["base_sees_view"] = fw.unpack_dual(y).tangent.tolist()
+        plain = m.tensor([5.0, 5.0, 5.0], dtype=f64)
+        plain.add_(x)
+        out["plain_gets_tangent"] = fw.unpack_dual(plain).tangent.tolist()
+        z = x.clone()
+        z.sin_()
+        out["sin_"] = fw.unpack_dual(z).tangent.tolist()
+        w = x.clone()
+        w.lt_(2.5)
+        out["lt_"] = fw.unpack_dual(w).tangent.tolist()
+        v = x.clone()
+        v.logical_and_(m.tensor([1.0, 0.0, 1.0], dtype=f64))
+        out["logical_and_"] = fw.unpack_dual(v).tangent.tolist()
+        u = x.clone()
+        u.clamp_(min=1.5)
+        out["clamp_"] = fw.unpack_dual(u).tangent.tolist()
+        out["x_untouched"] = fw.unpack_dual(x).tangent.tolist()
+        a = x + 0  # an output whose tangent would be x's if it were not copied
+        a.mul_(10)
+        out["x_untouched_by_alias"] = fw.unpack_dual(x).tangent.tolist()
+        t = x.t()
+        out["transpose_shares"] = fw.unpack_dual(t).tangent.tolist()
+    return out
+
+
+@needs_torch
+def test_inplace_and_views_match_torch() -> None:
+    ours, theirs = _inplace_story(dyngrad, fwAD), _inplace_story(torch, torch_fwAD)
+    assert ours == theirs
+
+
+# --- custom Functions -------------------------------------------------------------------------
+
+
+def _custom_function_story(m: Any, fw: Any) -> dict[str, Any]:
+    f64 = m.float64
+    seen: dict[str, Any] = {}
+
+    class ScaledProduct(m.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any, y: Any, k: float) -> Any:
+            seen["forward_sees_tangent"] = fw.unpack_dual(x).tangent is not None
+            seen["forward_grad_mode"] = m.is_grad_enabled()
+            ctx.save_for_forward(x, y)
+            ctx.k = k
+            return x * y * k, x + 0
+
+        @staticmethod
+        def jvp(ctx: Any, dx: Any, dy: Any, dk: Any) -> Any:
+            seen["jvp_args"] = (dx.tolist(), dy.tolist(), dk)
+            x, y = ctx.saved_tensors
+            seen["saved_have_tangent"] = fw.unpack_dual(x).tangent is not None
+            return (dx * y + x * dy) * ctx.k, dx
+
+    class NoJvp(m.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            return x * 2
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            return g * 2
+
+    class TwoTangents(m.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            return x * 2
+
+        @staticmethod
+        def jvp(ctx: Any, dx: Any) -> Any:
+            return dx, dx
+
+    class WrongShape(m.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            return x * 2
+
+        @staticmethod
+        def jvp(ctx: Any, dx: Any) -> Any:
+            return dx.reshape(3, 1)
+
+    class Doubling(m.autograd.Function):  # in place: the jvp updates the tangent in place
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            ctx.mark_dirty(x)
+            return x.mul_(2)
+
+        @staticmethod
+        def jvp(ctx: Any, dx: Any) -> Any:
+            return dx.mul_(2)
+
+    class Sine(m.autograd.Function):  # setup_context style, with a backward too
+        @staticmethod
+        def forward(x: Any) -> Any:
+            return x.sin()
+
+        @staticmethod
+        def setup_context(ctx: Any, inputs: Any, output: Any) -> None:
+            ctx.save_for_forward(inputs[0])
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def jvp(ctx: Any, dx: Any) -> Any:
+            (x,) = ctx.saved_tensors
+            return dx * x.cos()
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            (x,) = ctx.saved_tensors
+            return g * x.cos()
+
+    out: dict[str, Any] = {}
+    x = m.tensor([1.0, 2.0, 3.0], dtype=f64)
+    y = m.tensor([0.5, -1.0, 2.0], dtype=f64)
+    leaf = m.tensor([0.1, 0.2, 0.3], dtype=f64, requires_grad=True)
+    with fw.dual_level():
+        dual = fw.make_dual(x, m.ones(3, dtype=f64))
+        a, b = ScaledProduct.apply(dual, y, 3.0)
+        out["product"] = fw.unpack_dual(a).tangent.tolist(), fw.unpack_dual(b).tangent.tolist()
+        out["no_jvp"] = _error(lambda: NoJvp.apply(dual))
+        out["no_jvp_without_tangent"] = fw.unpack_dual(NoJvp.apply(y)).tangent
+        out["two_tangents"] = _error(lambda: TwoTangents.apply(dual))
+        out["wrong_shape"] = _error(lambda: WrongShape.apply(dual))
+        twice = dual.clone()
+        Doubling.apply(twice)
+        out["in_place"] = fw.unpack_dual(twice).tangent.tolist()
+        dual_leaf = fw.make_dual(leaf, m.ones(3, dtype=f64))
+        s = Sine.apply(dual_leaf)
+        out["sine"] = fw.unpack_dual(s).tangent.tolist()
+        (s * 1).backward(m.ones(3, dtype=f64))
+        out["sine_backward"] = leaf.grad.tolist()
+    out.update(seen)
+    return out
+
+
+@needs_torch
+def test_custom_function_jvp_matches_torch() -> None:
+    ours = _custom_function_story(dyngrad, fwAD)
+    theirs = _custom_function_story(torch, torch_fwAD)
+    assert ours.keys() == theirs.keys()
+    for key in ours:
+        o, t = ours[key], theirs[key]
+        if isinstance(t, tuple) and len(t) == 2 and isinstance(t[1], str):
+            assert o is not None and o[0] == t[0] and o[1] == t[1], key
+        else:
+            assert o == pytest.approx(t) if isinstance(t, list) else o == t, key
+
+
+# --- nesting and the transforms built on forward mode -------------------------------------
+
+
+def _no_reverse_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the reverse-mode fallbacks of the transforms fail: forward mode must do it all."""
+    import dyngrad.autograd.functional as functional
+    import dyngrad.func._grad as func_grad
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("fell back to reverse mode")
+
+    monkeypatch.setattr(func_grad, "_double_vjp_jvp", refuse)
+    monkeypatch.setattr(functional, "_double_backward_jvp", refuse)
+
+
+def _f(m: Any, x: Any, y: Any) -> Any:
+    return (x.sin() * y.exp() + x / (y * y + 1)).tanh() ** 2
+
+
+def _inputs_and_tangents(m: Any) -> list[Any]:
+    rng = np.random.default_rng(7)
+    return [m.tensor(rng.standard_normal(s)) for s in ((3, 1), (4,), (3, 1), (4,))]
+
+
+@needs_torch
+def test_func_jvp_matches_torch_without_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_reverse_fallback(monkeypatch)
+    results = []
+    for m in (dyngrad, torch):
+        x, y, u, v = _inputs_and_tangents(m)
+        results.append(m.func.jvp(lambda a, b: _f(m, a, b), (x, y), (u, v)))
+    for ours, theirs in zip(*results):
+        assert not ours.requires_grad
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
+
+
+@needs_torch
+def test_nested_jvp_matches_torch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """jvp of jvp: the second directional derivative uᵀ ∇²f v, through nested levels."""
+    _no_reverse_fallback(monkeypatch)
+    results = []
+    for m in (dyngrad, torch):
+        x, _, u, _ = _inputs_and_tangents(m)
+        v = u.flip(0)
+
+        def inner(a: Any, m: Any = m, v: Any = v) -> Any:
+            return m.func.jvp(lambda b: (b.sin() * b.exp()).tanh(), (a,), (v,))[1]
+
+        results.append(m.func.jvp(inner, (x,), (u,))[1].numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-10)
+
+
+@needs_torch
+@pytest.mark.parametrize("order", ["jacfwd(jacrev)", "jacrev(jacfwd)", "jacfwd(jacfwd)"])
+def test_second_derivatives_match_torch(order: str) -> None:
+    """Forward over reverse (the Hessian as torch.func computes it), reverse over forward,
+    forward over forward, on a function of elementwise and shape ops only."""
+    results = []
+    for m in (dyngrad, torch):
+        x = m.tensor([0.3, 1.2, 0.8], dtype=m.float64)
+
+        def g(a: Any, m: Any = m) -> Any:
+            return (a.exp() * a.sin()).sigmoid().reshape(3, 1) * a.sqrt().nan_to_num()
+
+        outer, inner = order.replace(")", "").split("(")
+        results.append(getattr(m.func, outer)(getattr(m.func, inner)(g))(x).numpy())
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-9, atol=1e-12)
+
+
+def test_forward_over_reverse_uses_forward_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """jacfwd(jacrev(f)) computes through jvp rules (the backward's saved outputs carry their
+    tangents), not through the reverse-mode fallback."""
+    import dyngrad.func._forward as func_forward
+
+    calls = []
+    original = func_forward.forward_jacobian
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(func_jacobian_module(), "forward_jacobian", counting)
+    x = dyngrad.tensor([0.5, 1.5], dtype=dyngrad.float64)
+    hess = dyngrad.func.jacfwd(dyngrad.func.jacrev(lambda a: a.exp() * a.tanh()))(x)
+    assert calls  # jacfwd ran in forward mode (a missing rule would have fallen back)
+    e, t = np.exp(x.numpy()), np.tanh(x.numpy())
+    d2 = e * t + 2 * e * (1 - t**2) + e * (-2 * t * (1 - t**2))  # (eᵃ tanh a)''
+    expected = np.zeros((2, 2, 2))
+    expected[[0, 1], [0, 1], [0, 1]] = d2  # ∂²fᵢ/∂xⱼ∂xₖ: only i = j = k
+    np.testing.assert_allclose(hess.numpy(), expected, rtol=1e-10, atol=1e-12)
+
+
+def func_jacobian_module() -> Any:
+    import dyngrad.func._jacobian as module
+
+    return module
+
+
+@needs_torch
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_functional_jvp_and_forward_jacobian_match_torch(
+    monkeypatch: pytest.MonkeyPatch, create_graph: bool
+) -> None:
+    _no_reverse_fallback(monkeypatch)
+    results = []
+    for m in (dyngrad, torch):
+        x, y, u, v = _inputs_and_tangents(m)
+        f = lambda a, b, m=m: _f(m, a, b)  # noqa: E731
+        out, jv = m.autograd.functional.jvp(f, (x, y), (u, v), create_graph=create_graph)
+        jac = m.autograd.functional.jacobian(f, (x, y), vectorize=True, strategy="forward-mode")
+        results.append((out, jv, jac))
+    (o1, j1, J1), (o2, j2, J2) = results
+    for a, b in ((o1, o2), (j1, j2), (J1[0], J2[0]), (J1[1], J2[1])):
+        assert a.requires_grad == b.requires_grad
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10)
+    assert type(J1) is type(J2)

@@ -27,11 +27,11 @@ def test_summary_of_the_notes_example() -> None:
     s = graph_summary(y)
     assert (s.nodes, s.depth) == (2, 2)
     assert len(s.leaves) == 1 and s.leaves[0] is x
-    # DotBackward0 keeps x (16 bytes, once though saved twice); MulBackward0 keeps the
-    # 0-d float32 dot result (4 bytes) and the Python number 2 (no array)
-    assert s.saved_bytes == 20
+    # DotBackward0 keeps x (16 bytes, once though saved twice); MulBackward0 keeps only the
+    # Python number 2 (no array): as torch, not the dot result, which only 2's gradient uses
+    assert s.saved_bytes == 16
     assert not s.freed
-    assert str(s) == "2 nodes, depth 2, 1 leaf, 20 bytes saved for backward"
+    assert str(s) == "2 nodes, depth 2, 1 leaf, 16 bytes saved for backward"
     y.backward()
     after = graph_summary(y)
     assert after.freed and after.saved_bytes == 0

@@ -593,15 +593,17 @@ class Tensor:
                 retain_graph=retain_graph, create_graph=create_graph, inputs=inputs, _depth=2,
             )  # fmt: skip
             return
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        global _backward
+        if _backward is None:
+            from .autograd import backward as _backward
+        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def __setstate__(self, state: Any) -> None:  # pragma: no cover - pickling goes via _rebuild
         raise RuntimeError("use dyngrad.load")
 
 
 _new_tensor = object.__new__
+_backward: Any = None  # autograd.backward, imported on first use (it imports this module)
 
 
 def _history_name(t: Tensor) -> str:

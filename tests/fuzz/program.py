@@ -186,6 +186,10 @@ class Program:
 
     def add(self, name: str, ours: Any, theirs: Any, **kw: Any) -> Value:
         v = Value(name, ours, theirs, **kw)
+        if isinstance(theirs, self.torch.Tensor) and theirs.dtype == self.torch.float16:
+            # Note: torch computes half ops in float32 and rounds once; NumPy's half math can
+            # land one half-ulp (~1e-3 relative) away. Accepted, and listed in the report.
+            v.atol, v.rtol = max(v.atol, 1e-3), max(v.rtol, 2e-3)
         self.values.append(v)
         return v
 

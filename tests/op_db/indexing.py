@@ -201,6 +201,35 @@ def _write_twice(m: Any, a: Any, v: Any, w: Any) -> Any:
     return y
 
 
+def _write_through_view(m: Any, a: Any, v: Any) -> Any:
+    """Writes into views of a copy: the copy's history must take them in (CopySlices)."""
+    y = a.clone()
+    y[0][1:3] = v
+    z = y[:, 1]
+    z[m.tensor([0, 2])] = 5.0
+    return y, z
+
+
+def _write_other_dtype_advanced(m: Any, a: Any) -> Any:
+    y = a.clone()
+    y[m.tensor([0, 1])] = m.ones(5, dtype=m.float16)  # torch: index_put needs equal dtypes
+    return y
+
+
+def _write_other_dtype_basic(m: Any, a: Any, v: Any) -> Any:
+    y = a.clone()
+    y[1] = v.double() if a.dtype == m.float32 else v.float()  # a copy converts
+    y[m.tensor([True, False, True, False])] = m.tensor(2, dtype=m.int64)  # so does a mask fill
+    return y
+
+
+def _write_into_no_grad_view(m: Any, a: Any) -> Any:
+    with m.no_grad():
+        z = a[0]
+    z[1] = 5.0
+    return z
+
+
 def _write_list_value(m: Any, a: Any) -> Any:
     y = a.clone()
     y[0] = [1.0, 2.0]
@@ -260,6 +289,21 @@ SETITEM_OPS = [
         lambda rng, dt: [Sample((arr(rng, (4, 5), dt), arr(rng, (5,), dt), arr(rng, (4,), dt)))],
         CS,
     ),
+    OpInfo(
+        "setitem_through_views",
+        _write_through_view,
+        lambda rng, dt: [Sample((arr(rng, (4, 5), dt), arr(rng, (2,), dt)))],
+        CS,
+    ),
+    # (no finite-difference check: the value goes through a lower precision on the way)
+    OpInfo(
+        "setitem_converts_value",
+        _write_other_dtype_basic,
+        lambda rng, dt: [Sample((arr(rng, (4, 5), dt), arr(rng, (5,), dt)))],
+        CS,
+        gradcheck=False,
+        gradgrad=False,
+    ),
     OpInfo("setitem_int_tensor_truncates", _write_into_int, _x(()), grad=False),
     OpInfo("setitem_disjoint_self_copy", _write_disjoint_self, _x((4, 5), (4,)), CS),
     # (only contiguous inputs: for other layouts torch skips the check and smears the copy)
@@ -272,6 +316,14 @@ SETITEM_OPS = [
     OpInfo("setitem_leaf", _leaf_write, _x((4, 5))),
     OpInfo("setitem_view_of_leaf", _view_of_leaf_write, _x((4, 5))),
     OpInfo("setitem_list_value", _write_list_value, _x((4, 5))),
+    OpInfo("setitem_other_dtype_advanced", _write_other_dtype_advanced, _x((4, 5))),
+    # (contiguous only: the harness makes non-contiguous leaves with detach() of a view, which
+    # dyngrad still treats as a view of the original, unlike torch)
+    OpInfo(
+        "setitem_no_grad_view",
+        _write_into_no_grad_view,
+        lambda rng, dt: [Sample((arr(rng, (4, 5), dt),))],
+    ),
     _set("bad_value_shape", lambda m, y: 0, _xv((4, 5), (3,), (2, 1, 5)), ()),
     _set("bad_value_shape_index", lambda m, y: m.tensor([0, 1]), _xv((4, 5), (3,), (2, 2, 5)), ()),
     _set("out_of_range", lambda m, y: 7, _x((4, 5)), (), value=1.0),

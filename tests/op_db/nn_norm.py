@@ -13,6 +13,7 @@ CUDA, so on its side the cells are the same formulas written with torch ops (and
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -87,19 +88,29 @@ def _batch_norm_samples(rng: Any, dt: Any) -> list[Sample]:
         rm, rv = _stats(rng, 4, dt)
         out.append(Sample((_t(rng, (6, 4), dt), rm, rv, x(4), None), kw, grad=_BN_GRAD,
                           name=f"non-contiguous-weight-only-{mode}"))  # fmt: skip
-        out.append(Sample((x(5, 4), rm, rv, None, None), kw, grad=_BN_GRAD, name=f"no-affine-{mode}"))
+        out.append(
+            Sample((x(5, 4), rm, rv, None, None), kw, grad=_BN_GRAD, name=f"no-affine-{mode}")
+        )
         out.append(Sample((x(0, 4), rm, rv, x(4), x(4)), kw, grad=_BN_GRAD, name=f"empty-{mode}"))
     out += [
         Sample((x(6, 3), None, None, x(3), x(3)), {"training": True}, name="no-running-stats"),
         Sample((x(6, 3), None, None, None, None), {"training": True, "eps": 0.1}, name="eps"),
         Sample((x(1, 3), None, None, None, None), {"training": True}, name="error-one-value"),
         Sample((x(1, 3, 1), None, None, None, None), {"training": True}, name="error-one-value-3d"),
-        Sample((x(4, 3), *_stats(rng, 4, dt), None, None), {"training": True}, grad=_BN_GRAD,
-               name="error-running-size"),  # fmt: skip
+        Sample(
+            (x(4, 3), *_stats(rng, 4, dt), None, None),
+            {"training": True},
+            grad=_BN_GRAD,
+            name="error-running-size",
+        ),  # fmt: skip
         Sample((x(4, 3), None, None, x(4), None), {"training": True}, name="error-weight-size"),
         Sample((x(4, 3), None, None, None, None), {"training": False}, name="error-eval-no-stats"),
-        Sample((x(4, 3), _stats(rng, 3, dt)[0], None, None, None), {"training": True},
-               grad=_BN_GRAD, name="error-only-mean"),  # fmt: skip
+        Sample(
+            (x(4, 3), _stats(rng, 3, dt)[0], None, None, None),
+            {"training": True},
+            grad=_BN_GRAD,
+            name="error-only-mean",
+        ),  # fmt: skip
         Sample((x(3), None, None, None, None), {"training": True}, name="error-1-d"),
     ]
     return out
@@ -137,11 +148,19 @@ def _instance_norm_samples(rng: Any, dt: Any) -> list[Sample]:
         Sample((x(2, 3, 5), None, None, x(3), x(3)), name="3-d-affine"),
         Sample((x(2, 3, 4, 4), None, None, None, None), name="4-d"),
         Sample((x(2, 3, 5), rm, rv, None, None), grad=grad, name="running-stats"),
-        Sample((x(2, 3, 5), rm, rv, x(3), x(3)), {"use_input_stats": False}, grad=grad,
-               name="running-stats-eval"),  # fmt: skip
+        Sample(
+            (x(2, 3, 5), rm, rv, x(3), x(3)),
+            {"use_input_stats": False},
+            grad=grad,
+            name="running-stats-eval",
+        ),  # fmt: skip
+        Sample((x(0, 3, 5), rm, rv, x(3), x(3)), grad=grad, name="empty-batch"),
         Sample((x(2, 3, 1), None, None, None, None), name="error-one-value"),
-        Sample((x(2, 3, 5), None, None, None, None), {"use_input_stats": False},
-               name="error-eval-no-stats"),  # fmt: skip
+        Sample(
+            (x(2, 3, 5), None, None, None, None),
+            {"use_input_stats": False},
+            name="error-eval-no-stats",
+        ),  # fmt: skip
     ]
 
 
@@ -243,7 +262,11 @@ def _lstm_layer(m: Any, x: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any, h0: 
     params += [w_hr] if w_hr is not None else []
     if reverse:
         x = x.flip(0)
-    out, h, c = m.lstm(x, (h0[None], c0[None]), params, b_ih is not None, 1, 0.0, False, False, False)
+    with warnings.catch_warnings():  # torch: "LSTM with projections is not supported with oneDNN"
+        warnings.simplefilter("ignore", UserWarning)
+        out, h, c = m.lstm(
+            x, (h0[None], c0[None]), params, b_ih is not None, 1, 0.0, False, False, False
+        )
     return (out.flip(0) if reverse else out), h[0], c[0]
 
 
@@ -279,27 +302,68 @@ _NORM_TOL = {"atol": 2e-5, "rtol": 1e-5, "grad_atol": 5e-5, "grad_rtol": 1e-4}
 _RNN_TOL = {"atol": 2e-5, "rtol": 1e-4, "check_grad_fn": False}
 
 OPS = [
-    OpInfo("F.layer_norm", lambda m, x, s, w, b, **k: F(m).layer_norm(x, s, w, b, **k),
-           _layer_norm_samples, ("NativeLayerNormBackward0",), **_NORM_TOL),  # fmt: skip
-    OpInfo("F.layer_norm_eps", lambda m, x, s, w, b, **k: F(m).layer_norm(x, s, w, b, **k),
-           _layer_norm_eps, ("NativeLayerNormBackward0",)),  # fmt: skip
-    OpInfo("F.batch_norm", lambda m, x, rm, rv, w, b, **k: F(m).batch_norm(x, rm, rv, w, b, **k),
-           _batch_norm_samples, ("NativeBatchNormBackward0",), **_NORM_TOL),  # fmt: skip
-    OpInfo("F.group_norm", lambda m, x, g, w, b, **k: F(m).group_norm(x, g, w, b, **k),
-           _group_norm_samples, ("NativeGroupNormBackward0",), **_NORM_TOL),  # fmt: skip
-    OpInfo("F.instance_norm",
-           lambda m, x, rm, rv, w, b, **k: F(m).instance_norm(x, rm, rv, w, b, **k),
-           _instance_norm_samples, ("NativeBatchNormBackward0",), **_NORM_TOL),  # fmt: skip
-    OpInfo("F.rms_norm", lambda m, x, s, w, **k: F(m).rms_norm(x, s, w, **k), _rms_norm_samples,
-           atol=2e-5, rtol=1e-5),  # fmt: skip
-    OpInfo("fused_lstm_cell", _lstm_cell, _cell_samples(4), ("ThnnFusedLstmCellBackward0",),
-           **_RNN_TOL),  # fmt: skip
-    OpInfo("fused_gru_cell", _gru_cell, _cell_samples(3), ("ThnnFusedGruCellBackward0",),
-           **_RNN_TOL),  # fmt: skip
-    OpInfo("lstm_cell_grad", _lstm_cell_grad, _cell_samples(4, grad_inputs=2),
-           ("_FusedLstmCellGrad",), **_RNN_TOL),  # fmt: skip
-    OpInfo("gru_cell_grad", _gru_cell_grad, _cell_samples(3, grad_inputs=1),
-           ("_FusedGruCellGrad",), **_RNN_TOL),  # fmt: skip
-    OpInfo("lstm_layer", _lstm_layer, _lstm_layer_samples, ("MkldnnRnnLayerBackward0",),
-           **_RNN_TOL),  # fmt: skip
+    OpInfo(
+        "F.layer_norm",
+        lambda m, x, s, w, b, **k: F(m).layer_norm(x, s, w, b, **k),
+        _layer_norm_samples,
+        ("NativeLayerNormBackward0",),
+        **_NORM_TOL,
+    ),  # fmt: skip
+    OpInfo(
+        "F.layer_norm_eps",
+        lambda m, x, s, w, b, **k: F(m).layer_norm(x, s, w, b, **k),
+        _layer_norm_eps,
+        ("NativeLayerNormBackward0",),
+    ),  # fmt: skip
+    OpInfo(
+        "F.batch_norm",
+        lambda m, x, rm, rv, w, b, **k: F(m).batch_norm(x, rm, rv, w, b, **k),
+        _batch_norm_samples,
+        ("NativeBatchNormBackward0",),
+        **_NORM_TOL,
+    ),  # fmt: skip
+    OpInfo(
+        "F.group_norm",
+        lambda m, x, g, w, b, **k: F(m).group_norm(x, g, w, b, **k),
+        _group_norm_samples,
+        ("NativeGroupNormBackward0",),
+        **_NORM_TOL,
+    ),  # fmt: skip
+    OpInfo(
+        "F.instance_norm",
+        lambda m, x, rm, rv, w, b, **k: F(m).instance_norm(x, rm, rv, w, b, **k),
+        _instance_norm_samples,
+        ("NativeBatchNormBackward0",),
+        **_NORM_TOL,
+    ),  # fmt: skip
+    OpInfo(
+        "F.rms_norm",
+        lambda m, x, s, w, **k: F(m).rms_norm(x, s, w, **k),
+        _rms_norm_samples,
+        atol=2e-5,
+        rtol=1e-5,
+    ),  # fmt: skip
+    OpInfo(
+        "fused_lstm_cell", _lstm_cell, _cell_samples(4), ("ThnnFusedLstmCellBackward0",), **_RNN_TOL
+    ),  # fmt: skip
+    OpInfo(
+        "fused_gru_cell", _gru_cell, _cell_samples(3), ("ThnnFusedGruCellBackward0",), **_RNN_TOL
+    ),  # fmt: skip
+    OpInfo(
+        "lstm_cell_grad",
+        _lstm_cell_grad,
+        _cell_samples(4, grad_inputs=2),
+        ("_FusedLstmCellGrad",),
+        **_RNN_TOL,
+    ),  # fmt: skip
+    OpInfo(
+        "gru_cell_grad",
+        _gru_cell_grad,
+        _cell_samples(3, grad_inputs=1),
+        ("_FusedGruCellGrad",),
+        **_RNN_TOL,
+    ),  # fmt: skip
+    OpInfo(
+        "lstm_layer", _lstm_layer, _lstm_layer_samples, ("MkldnnRnnLayerBackward0",), **_RNN_TOL
+    ),  # fmt: skip
 ]

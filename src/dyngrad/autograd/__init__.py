@@ -25,7 +25,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
-from .graph import Node
+from .graph import Node, tensor_type
 from .graph_summary import graph_summary
 
 if TYPE_CHECKING:
@@ -56,16 +56,14 @@ __all__ = [
 def _as_tuple(x: Any) -> tuple[Any, ...]:
     if x is None:
         return ()
-    from .._tensor import Tensor
-
-    if isinstance(x, Tensor):
+    if isinstance(x, tensor_type()):
         return (x,)
     return tuple(x)
 
 
 def _make_grads(outputs: tuple[Tensor, ...], grads: tuple[Any, ...]) -> list[Tensor]:
     """Check or create the gradient for each output (ones for scalars, as torch does)."""
-    from .._tensor import Tensor
+    Tensor = tensor_type()  # noqa: N806 - the class
 
     if len(grads) < len(outputs):  # torch ignores extra gradients
         raise RuntimeError(

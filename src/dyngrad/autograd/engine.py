@@ -12,6 +12,7 @@ and dtype here, in one place, before it is added into the next node's buffer.
 from __future__ import annotations
 
 import heapq
+import sys
 import threading
 import weakref
 from collections.abc import Sequence
@@ -23,14 +24,14 @@ from .._dtype import from_numpy_dtype
 from . import grad_mode
 from .anomaly_mode import report_forward
 from .anomaly_mode import state as _anomaly
-from .graph import AccumulateGrad, Node, grad_accumulator
+from .graph import AccumulateGrad, Node, grad_accumulator, make_tensor
 from .views import NO_GRAD as NO_GRAD_VIEW
 from .views import refresh as refresh_view
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
-__all__ = ["run_backward", "tracers", "last_backward"]
+__all__ = ["run_backward", "tracers", "last_backward", "backward_running"]
 
 # Observers of a backward pass (learner tools such as dyngrad.explain): each is called as
 # ``trace(node, grads_in, grads_out)`` after a node ran (grads_out is None for a leaf's
@@ -46,6 +47,37 @@ class _LastBackward(threading.local):
 
 
 last_backward = _LastBackward()
+
+
+class _Running(threading.local):
+    """How many backward passes this thread is inside (hooks may start nested ones)."""
+
+    depth = 0
+
+
+running = _Running()
+
+
+def backward_running() -> bool:
+    """True while this thread runs a backward pass: the ops called by backward formulas
+    then need no learner bookkeeping (such as why_no_grad's origin tags)."""
+    return running.depth > 0
+
+
+_fp_switch: Any = None  # (quiet_on, quiet_off) from the op registry, once loaded
+
+
+def _quiet_fp() -> Any:
+    global _fp_switch
+    if _fp_switch is None:
+        from ..ops._registry import _quiet_off, _quiet_on
+
+        _fp_switch = (_quiet_on, _quiet_off)
+    return _fp_switch[0]()
+
+
+def _restore_fp(token: Any) -> None:
+    _fp_switch[1](token)
 
 
 def _root_edge(t: Tensor, index: int) -> tuple[Node, int]:
@@ -166,10 +198,36 @@ def _run_leaf_hooks(var: Tensor, grad: Tensor | None) -> Tensor | None:
     return grad
 
 
+# Note: a leaf's first gradient is stored without a copy when nothing but this backward pass
+# can reach it: its array owns its memory, is referenced only by this gradient tensor, and the
+# tensor only by the engine (its buffer list, run_backward's local, _accumulate_leaf's argument
+# and getrefcount's own). A hook, tracer, user or second buffer holding it adds a reference,
+# and the gradient is copied as before. The counts are CPython's (3.10-3.13); elsewhere the
+# copy is always made.
+_ENGINE_REFS = 5  # at most: the buffer list, two locals, two arguments
+_COUNTS_REFS = sys.implementation.name == "cpython" and (3, 10) <= sys.version_info[:2] <= (3, 13)
+
+
+def _adoptable(grad: Tensor) -> bool:
+    """True when ``grad``'s array can become the leaf's ``.grad`` without a copy: it owns its
+    memory, or is a view of all of an array that nothing else refers to (a transpose, a
+    reshape), and only the engine refers to it."""
+    data = grad._data
+    if not _COUNTS_REFS or sys.getrefcount(grad) > _ENGINE_REFS:
+        return False
+    if sys.getrefcount(data) != 3 or not data.flags.writeable:  # tensor slot, local, argument
+        return False
+    base = data.base
+    return base is None or (
+        base.__class__ is np.ndarray
+        and base.base is None
+        and base.nbytes == data.nbytes
+        and sys.getrefcount(base) == 3  # the view's base, the local, the argument
+    )
+
+
 def _accumulate_leaf(acc: AccumulateGrad, grad: Tensor | None, create_graph: bool) -> None:
     """Add ``grad`` into the leaf's ``.grad``: stored as a copy first, added in place after."""
-    from .._tensor import Tensor
-
     if grad is None:
         return
     var = acc.variable
@@ -178,9 +236,11 @@ def _accumulate_leaf(acc: AccumulateGrad, grad: Tensor | None, create_graph: boo
     if old is None:
         if create_graph:
             var._grad = grad
+        elif _adoptable(grad):
+            var._grad = make_tensor(grad._data, False, None, 0)
         else:
             # Note: a copy, so .grad never aliases a buffer another leaf or the user holds.
-            var._grad = Tensor._make(np.array(grad._data, copy=True, order="K"), False, None, 0)
+            var._grad = make_tensor(np.array(grad._data, copy=True, order="K"), False, None, 0)
     elif create_graph or old._rg:
         var._grad = old + grad
     else:
@@ -237,6 +297,10 @@ def run_backward(
     state = grad_mode.state
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph
+    # Note: the whole pass runs with NumPy's FP warnings off, so that each op the backward
+    # formulas call finds them off already and skips switching them (see ops/_registry.py).
+    quiet = _quiet_fp()
+    running.depth += 1
     try:
         while heap:
             node = heapq.heappop(heap)[1]
@@ -267,7 +331,7 @@ def run_backward(
 
             if node._released:
                 raise RuntimeError(_freed_message())
-            if grads.count(None) == len(grads):
+            if grads[0] is None and grads.count(None) == len(grads):
                 out: tuple[Any, ...] = (None,) * len(node.next_functions)
             elif _anomaly.enabled:
                 out = _apply_with_anomaly_checks(node, grads)
@@ -308,7 +372,10 @@ def run_backward(
                 deps[nxt] = left
                 if left == 0:
                     heapq.heappush(heap, (-nxt._seq, nxt))
+            out = g = data = None  # type: ignore[assignment]  # (a leaf may adopt its gradient)
     finally:
+        running.depth -= 1
+        _restore_fp(quiet)
         state.grad_enabled = prev_mode
     return results
 

@@ -257,19 +257,24 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
             "Trying to create a dual Tensor for forward AD but no level exists, make sure to "
             "enter_dual_level() first."
         )
+    _check_floating(tensor, tangent)
     dual_lvl = _resolve(level, "_make_dual")
     assert dual_lvl is not None
     return make_dual_at(tensor, tangent, dual_lvl)
 
 
-def make_dual_at(tensor: Tensor, tangent: Tensor, level: DualLevel) -> Tensor:
-    """:func:`make_dual` at a level object (public or private)."""
+def _check_floating(tensor: Tensor, tangent: Tensor) -> None:
+    if not tensor.is_floating_point():
+        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
     if not tangent.is_floating_point():
         raise ValueError(
             f"Expected tangent to be floating point or complex, but got: {tangent.dtype}"
         )
-    if not tensor.is_floating_point():
-        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+
+
+def make_dual_at(tensor: Tensor, tangent: Tensor, level: DualLevel) -> Tensor:
+    """:func:`make_dual` at a level object (public or private)."""
+    _check_floating(tensor, tangent)
     check_tangent_shape(tensor, tangent)
     if tangent_at(tensor, level) is not None:
         raise RuntimeError(
@@ -412,9 +417,13 @@ def _aliases_any(tangent: Tensor, tangents: tuple[Any, ...]) -> bool:
     return any(t is not None and np.may_share_memory(data, t._data) for t in tangents)
 
 
+class MissingJvpRule(NotImplementedError):
+    """Forward mode reached an op that has no jvp rule (yet)."""
+
+
 def not_implemented(op_name: str) -> NotImplementedError:
     """torch's error for an op that has no forward-mode rule."""
-    return NotImplementedError(
+    return MissingJvpRule(
         f"Trying to use forward AD with {op_name} that does not support it because it has not "
         "been implemented yet.\nPlease file an issue to dyngrad so that we can prioritize its "
         "implementation, or add a jvp rule beside the op's backward in dyngrad/ops/."

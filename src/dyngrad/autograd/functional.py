@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from . import forward_ad
+from .forward_ad import MissingJvpRule
 from .grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 
 if TYPE_CHECKING:  # Note: imported lazily at run time; dyngrad.autograd loads before Tensor
@@ -53,14 +55,22 @@ def _fresh(
     tensors: tuple[Tensor, ...], create_graph: bool, requires_grad: bool
 ) -> tuple[Tensor, ...]:
     """Inputs the function is run on: views keeping the caller's graph when ``create_graph``
-    (so results stay differentiable w.r.t. the caller's tensors), detached copies otherwise."""
+    (so results stay differentiable w.r.t. the caller's tensors), detached copies otherwise
+    (which keep forward-mode tangents: ``jacobian(..., strategy="forward-mode")`` of a
+    function that itself uses this module)."""
     with enable_grad():
         return tuple(
             t.view_as(t)  # type: ignore[attr-defined]
             if create_graph and t.requires_grad
-            else t.detach().requires_grad_(requires_grad)
+            else _detached(t).requires_grad_(requires_grad)
             for t in tensors
         )
+
+
+def _detached(t: Tensor) -> Tensor:
+    d = t.detach()
+    d._fw = t._fw
+    return d
 
 
 def _unpack(result: Any, keep_tuple: bool | tuple[bool, bool]) -> Any:
@@ -257,12 +267,62 @@ def jvp(
     create_graph: bool = False,
     strict: bool = False,
 ) -> tuple[Any, Any]:
-    """``(func(inputs), J·v)``: the Jacobian-vector product, shaped like the output.
+    """``(func(inputs), J·v)``: the Jacobian-vector product, shaped like the output, by
+    forward-mode AD (one pass of ``func`` on dual tensors). ``v`` may be omitted when the
+    input has one element.
 
-    Note: computed with the double-backward trick, as torch's ``autograd.functional.jvp``:
-    ``u ↦ uᵀJ`` is linear in a dummy cotangent ``u``, so differentiating ``⟨uᵀJ, v⟩`` w.r.t.
-    ``u`` gives ``J v``. ``v`` may be omitted when the input has one element.
+    Note: torch computes it with the double-backward trick (``u ↦ uᵀJ`` is linear in a
+    dummy cotangent ``u``, so differentiating ``⟨uᵀJ, v⟩`` w.r.t. ``u`` gives ``J v``); its
+    ``strict=True`` errors are defined by that trick, so ``strict=True`` uses it here too,
+    as does a function that reaches an op without a jvp rule (yet).
     """
+    if not strict:
+        try:
+            return _forward_jvp(func, inputs, v, create_graph)
+        except MissingJvpRule:
+            pass
+    return _double_backward_jvp(func, inputs, v, create_graph, strict)
+
+
+def _forward_jvp(
+    func: Callable[..., Any], inputs: Tensor | tuple[Tensor, ...], v: Any, create_graph: bool
+) -> tuple[Any, Any]:
+    from .._creation import ones_like, zeros_like
+
+    is_inputs_tuple, inputs_t = _as_tuple(inputs, "inputs", "jvp")
+    inputs_t = _fresh(inputs_t, create_graph, requires_grad=create_graph)
+    if v is not None:
+        v_t = _prepare_v(v, inputs_t, is_inputs_tuple, create_graph, "jvp")
+    elif len(inputs_t) != 1 or inputs_t[0].numel() != 1:
+        raise RuntimeError(
+            "The vector v can only be None if the input to the user-provided function is a "
+            "single Tensor with a single element."
+        )
+    else:
+        v_t = (ones_like(inputs_t[0]),)
+    level = forward_ad.push_level()
+    try:
+        duals = tuple(forward_ad.make_dual_at(x, t, level) for x, t in zip(inputs_t, v_t))
+        is_outputs_tuple, outputs = _run(func, duals, "jvp")
+        unpacked = [forward_ad.unpack_at(o, level) for o in outputs]
+    finally:
+        forward_ad.pop_level(level)
+    primals = tuple(p for p, _ in unpacked)
+    products = tuple(zeros_like(p.detach()) if t is None else t for p, t in unpacked)
+    return (
+        _unpack(_finish(primals, create_graph), is_outputs_tuple),
+        _unpack(_finish(products, create_graph), is_outputs_tuple),
+    )
+
+
+def _double_backward_jvp(
+    func: Callable[..., Any],
+    inputs: Tensor | tuple[Tensor, ...],
+    v: Any,
+    create_graph: bool,
+    strict: bool,
+) -> tuple[Any, Any]:
+    """``jvp`` as torch computes it: the double-backward trick (see :func:`jvp`)."""
     is_inputs_tuple, inputs_t = _as_tuple(inputs, "inputs", "jvp")
     inputs_t = _fresh(inputs_t, create_graph, requires_grad=True)
     if v is not None:
@@ -388,7 +448,8 @@ def jacobian(
 
     Note: ``vectorize=True`` is accepted and gives the same result by looping over the output
     elements (one vjp per row). ``strategy="forward-mode"`` (which torch allows only with
-    ``vectorize=True``) is also computed with reverse-mode vjps here: same values.
+    ``vectorize=True``) computes one jvp per input element with forward-mode AD (reverse-mode
+    vjps while the function reaches an op without a jvp rule yet).
     """
     if strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError(_STRATEGY_HINT)
@@ -401,6 +462,11 @@ def jacobian(
             )
         _check_forward_mode(strict, vectorize)
     is_inputs_tuple, inputs_t = _as_tuple(inputs, "inputs", "jacobian")
+    if strategy == "forward-mode":
+        try:
+            return _forward_jacobian(func, inputs_t, is_inputs_tuple)
+        except MissingJvpRule:
+            pass
     inputs_t = _fresh(inputs_t, create_graph, requires_grad=True)
     is_outputs_tuple, outputs = _run(func, inputs_t, "jacobian")
     _strict_requires_grad(outputs, "outputs", strict)
@@ -420,6 +486,50 @@ def jacobian(
         # Note: torch's forward-mode path nests lists, not tuples (a tuple of Tensors is left
         # only when the output is a tuple and the input is not); reproduced for parity.
         result = [list(row) for row in result]
+    return _unpack(result, (is_outputs_tuple, is_inputs_tuple))
+
+
+def _forward_jacobian(
+    func: Callable[..., Any], inputs: tuple[Tensor, ...], is_inputs_tuple: bool
+) -> Any:
+    """The Jacobian by forward mode: column k of ``∂outputs/∂inputs[j]`` is the jvp with the
+    one-hot tangent ``e_k`` on ``inputs[j]``. Nested in lists, as torch's forward-mode path."""
+    from .._creation import zeros, zeros_like
+    from ..ops.shape import stack
+
+    inputs = _fresh(inputs, False, requires_grad=False)
+    columns: list[list[list[Tensor]]] | None = None
+    outputs: tuple[Tensor, ...] = ()
+    is_outputs_tuple = False
+    for j, x in enumerate(inputs):
+        for k in range(x.numel()):
+            basis = zeros(x.numel(), dtype=x.dtype)
+            basis[k] = 1.0  # type: ignore[index]
+            level = forward_ad.push_level()
+            try:
+                duals = list(inputs)
+                duals[j] = forward_ad.make_dual_at(x, basis.view(x.shape), level)
+                is_outputs_tuple, outs = _run(func, tuple(duals), "jacobian")
+                unpacked = [forward_ad.unpack_at(o, level) for o in outs]
+            finally:
+                forward_ad.pop_level(level)
+            outputs = tuple(p for p, _ in unpacked)
+            if columns is None:
+                columns = [[[] for _ in inputs] for _ in outputs]
+            for i, (p, t) in enumerate(unpacked):
+                columns[i][j].append(zeros_like(p.detach()) if t is None else t)
+    if columns is None:  # every input is empty
+        is_outputs_tuple, outputs = _run(func, inputs, "jacobian")
+        columns = [[[] for _ in inputs] for _ in outputs]
+    result = [
+        [
+            stack(cols, -1).view(tuple(out.shape) + tuple(x.shape)).detach()
+            if cols
+            else zeros(tuple(out.shape) + tuple(x.shape), dtype=out.dtype)
+            for cols, x in zip(per_input, inputs)
+        ]
+        for out, per_input in zip(outputs, columns)
+    ]
     return _unpack(result, (is_outputs_tuple, is_inputs_tuple))
 
 

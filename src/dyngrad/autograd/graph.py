@@ -39,6 +39,25 @@ FREED_MESSAGE = (
 )
 
 
+_Tensor: Any = None  # the Tensor class, once it exists (this module is imported before it)
+
+
+def tensor_type() -> Any:
+    """The Tensor class, for code here and in the engine (an import statement in a hot path
+    costs microseconds; the class is looked up once)."""
+    global _Tensor
+    if _Tensor is None:
+        from .._tensor import Tensor
+
+        _Tensor = Tensor
+    return _Tensor
+
+
+def make_tensor(data: np.ndarray, requires_grad: bool, grad_fn: Any, output_nr: int) -> Tensor:
+    """``Tensor._make``: wrap an array the caller owns."""
+    return (_Tensor or tensor_type())._make(data, requires_grad, grad_fn, output_nr)  # type: ignore[no-any-return]
+
+
 class VersionCounter:
     """Counts in-place changes of one storage; shared by a tensor and its views."""
 
@@ -168,7 +187,7 @@ class Node:
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
-        return tuple(edge[0] is not None for edge in self.next_functions)
+        return tuple([edge[0] is not None for edge in self.next_functions])
 
     def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
@@ -198,8 +217,6 @@ class Node:
     @property
     def saved_output(self) -> Tensor:
         """The node's own output, re-wrapped (it is kept as array + version, not as a tensor)."""
-        from .._tensor import Tensor
-
         if self._released:
             raise RuntimeError(FREED_MESSAGE)
         saved = self._out_saved
@@ -211,13 +228,15 @@ class Node:
         if len(saved) > 4:  # an in-place op on a view: the output's history is the view's
             owner = saved[4]()  # (a weak reference, as torch keeps it: no cycle)
             if owner is not None:
-                return Tensor._make(data, True, owner, 0)
-        return Tensor._make(data, True, self, output_nr)
+                return make_tensor(data, True, owner, 0)
+        return make_tensor(data, True, self, output_nr)
 
     def _release(self) -> None:
         """Drop saved values (the graph stays walkable; running it again raises)."""
         dropped = False
-        if self._saved:
+        saved = self._saved
+        # (a node whose saved slots are all None saved nothing: it may run again, as torch's)
+        if saved and (saved[0] is not None or any(v is not None for v in saved)):
             self._saved = ()
             dropped = True
         if self._out_saved is not None:

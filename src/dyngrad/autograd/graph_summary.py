@@ -91,6 +91,8 @@ def saved_arrays(node: Node) -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     save_index = getattr(type(node), "save", None)
     for k, value in enumerate(getattr(node, "_saved", ()) or ()):
+        if value is None:  # a slot no gradient needed (``OpNode.save_for``): nothing kept
+            continue
         label = (
             f"input {save_index[k]}"
             if isinstance(save_index, tuple) and k < len(save_index)

@@ -12,8 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from .._tensor import Tensor
+from ..autograd.forward_ad import MissingJvpRule
 from ..autograd.grad_mode import enable_grad
 from ._argnums import normalize_argnums, replace_args, select_args
+from ._forward import forward_jvp
 from ._level import GradLevel, detached_zeros_like
 from ._pytree import tree_flatten, tree_map, tree_unflatten
 
@@ -172,10 +174,12 @@ def jvp(
     strict: bool = False,
     has_aux: bool = False,
 ) -> Any:
-    """``(func(*primals), ∂func/∂primals · tangents)``: a Jacobian-vector product.
+    """``(func(*primals), ∂func/∂primals · tangents)``: a Jacobian-vector product, by
+    forward-mode AD (one pass of ``func`` on dual tensors). ``strict=True`` rejects outputs
+    independent of the primals.
 
-    Note: computed with the double-vjp trick (reverse mode twice), not forward-mode AD; the
-    values are the same. ``strict=True`` rejects outputs independent of the primals.
+    Note: while some op families have no jvp rules yet, a function reaching such an op is
+    differentiated with the double-vjp trick instead (reverse mode twice; same values).
 
     >>> import dyngrad as torch
     >>> from dyngrad.func import jvp
@@ -211,10 +215,49 @@ def jvp(
                 f"original Tensor, this is not supported. Tensor is of size {list(p.shape)} "
                 f"while the given forward gradient is of size {list(t.shape)}."
             )
+    tangents_cast = [
+        t if t.dtype == p.dtype else t.to(p.dtype) for p, t in zip(flat_primals, flat_tangents)
+    ]
+    try:
+        outs, products, output_spec, aux = forward_jvp(
+            func,
+            flat_primals,
+            primals_spec,
+            tangents_cast,
+            lambda output: split_aux(output, has_aux, JVP_API),
+            lambda flat: check_outputs(flat, JVP_API),
+        )
+    except MissingJvpRule:
+        return _double_vjp_jvp(func, flat_primals, primals_spec, tangents_cast, strict, has_aux)
+    tangents_out = []
+    for out, product in zip(outs, products):
+        if product is None:
+            if strict:
+                raise RuntimeError(_STRICT_JVP_MESSAGE)
+            product = detached_zeros_like(out)
+        tangents_out.append(product)
+    result = (tree_unflatten(outs, output_spec), tree_unflatten(tangents_out, output_spec))
+    if has_aux:
+        return (*result, aux)
+    return result
+
+
+_STRICT_JVP_MESSAGE = (
+    "jvp(f, primals, tangents, strict=True): The output of f is independent of the inputs. "
+    "This is not allowed with strict=True."
+)
+
+
+def _double_vjp_jvp(
+    func: Callable[..., Any],
+    flat_primals: list[Tensor],
+    primals_spec: Any,
+    tangents_cast: list[Tensor],
+    strict: bool,
+    has_aux: bool,
+) -> Any:
+    """``jvp`` by reverse mode: the vjp ``u ↦ Jᵀu`` differentiated w.r.t. the dummy ``u``."""
     with GradLevel(flat_primals) as level:
-        tangents_cast = [
-            t if t.dtype == p.dtype else t.to(p.dtype) for p, t in zip(flat_primals, flat_tangents)
-        ]
         with enable_grad():
             output = func(*tree_unflatten(level.inputs, primals_spec))
             output, aux = split_aux(output, has_aux, JVP_API)
@@ -225,10 +268,7 @@ def jvp(
         for out, product in zip(flat_outputs, products):
             if product is None:
                 if strict:
-                    raise RuntimeError(
-                        "jvp(f, primals, tangents, strict=True): The output of f is independent of "
-                        "the inputs. This is not allowed with strict=True."
-                    )
+                    raise RuntimeError(_STRICT_JVP_MESSAGE)
                 product = detached_zeros_like(out)
             tangents_out.append(product)
         primals_out = tree_unflatten([level.release(o) for o in flat_outputs], output_spec)

@@ -14,9 +14,11 @@ from typing import Any
 
 from .._creation import zeros
 from .._tensor import Tensor
+from ..autograd.forward_ad import MissingJvpRule
 from ..autograd.grad_mode import enable_grad
 from ..ops.shape import stack
 from ._argnums import normalize_argnums, replace_args, select_args
+from ._forward import forward_jacobian
 from ._grad import JVP_API, VJP_API, check_floating_outputs, check_outputs, split_aux
 from ._level import GradLevel
 from ._pytree import tree_flatten, tree_map, tree_unflatten
@@ -107,10 +109,11 @@ def jacfwd(
     *,
     randomness: str = "error",
 ) -> Callable[..., Any]:
-    """The Jacobian of ``func`` w.r.t. the argument(s) at ``argnums`` (torch: forward mode).
+    """The Jacobian of ``func`` w.r.t. the argument(s) at ``argnums``, by forward mode: one
+    jvp per input element, with one-hot tangents (column k is ``J e_k``).
 
-    Note: dyngrad computes it with reverse-mode vjps (one per output element); the values and
-    the nesting of the result are those of ``torch.func.jacfwd``.
+    Note: while some op families have no jvp rules yet, a function reaching such an op gets
+    its Jacobian from reverse-mode vjps instead (same values, same nesting).
 
     >>> import dyngrad as torch
     >>> from dyngrad.func import jacfwd
@@ -118,7 +121,7 @@ def jacfwd(
     tensor([[2., 0.],
             [0., 4.]])
     """
-    jacobian = _make_jacobian_transform(func, argnums, has_aux, JVP_API)
+    by_reverse_mode = _make_jacobian_transform(func, argnums, has_aux, JVP_API)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -127,7 +130,27 @@ def jacfwd(
                 "Only allowed values for randomness are 'error', 'different', or 'same'. "
                 f"Got {randomness}"
             )
-        return jacobian(*args, **kwargs)
+        which = normalize_argnums(argnums, len(args))
+        flat_diff, diff_spec = tree_flatten(select_args(args, which))
+        for primal in flat_diff:
+            if not isinstance(primal, Tensor):
+                raise ValueError(
+                    f"Thing passed to transform API must be Tensor, got {type(primal)}"
+                )
+        try:
+            jacobian, aux = forward_jacobian(
+                func,
+                args,
+                kwargs,
+                which,
+                flat_diff,
+                diff_spec,
+                lambda output: split_aux(output, has_aux, JVP_API),
+                lambda flat: check_outputs(flat, JVP_API),
+            )
+        except MissingJvpRule:
+            return by_reverse_mode(*args, **kwargs)
+        return (jacobian, aux) if has_aux else jacobian
 
     return wrapper
 

@@ -27,7 +27,7 @@ from ..autograd import grad as autograd_grad
 from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ..autograd.graph import AccumulateGrad, grad_accumulator
 
-__all__ = ["GradLevel", "detached_zeros_like"]
+__all__ = ["GradLevel", "detached_zeros_like", "keep_tangents"]
 
 
 # The level that made each private leaf, keyed by the leaf's AccumulateGrad node. Both sides
@@ -71,8 +71,9 @@ class GradLevel:
         self.active = False
 
     def private_leaf(self, like: Tensor) -> Tensor:
-        """A new leaf with ``like``'s value that requires grad and belongs to this level."""
-        leaf = like.detach().requires_grad_(True)
+        """A new leaf with ``like``'s value that requires grad and belongs to this level (and
+        ``like``'s forward-mode tangents: ``jvp``/``jacfwd`` over this transform)."""
+        leaf = keep_tangents(like.detach().requires_grad_(True), like)
         node = grad_accumulator(leaf)
         _OWNER[node] = weakref.ref(self)
         self._nodes.append(node)
@@ -116,7 +117,7 @@ class GradLevel:
     def release(self, value: Any) -> Any:
         """``value`` as the caller outside the level sees it: detached unless tied to outside."""
         if isinstance(value, Tensor) and value.requires_grad and not self.depends_on_outer([value]):
-            return value.detach()
+            return keep_tangents(value.detach(), value)
         return value
 
     # --- vector-Jacobian product -------------------------------------------------------
@@ -194,6 +195,13 @@ class GradLevel:
         for j, product in zip(dependent, products):
             result[j] = None if product is None else self.release(product)
         return result
+
+
+def keep_tangents(detached: Tensor, source: Tensor) -> Tensor:
+    """``detached`` (made from ``source`` by ``detach()``) with ``source``'s forward-mode
+    tangents: leaving a grad level drops the reverse-mode graph only."""
+    detached._fw = source._fw
+    return detached
 
 
 def detached_zeros_like(t: Tensor) -> Tensor:

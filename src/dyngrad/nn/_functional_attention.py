@@ -43,14 +43,15 @@ def _float_mask(mask: Tensor | None, name: str, target: Any) -> Tensor | None:
 
 
 def _warn_mismatch(key_padding_mask: Tensor | None, attn_mask: Tensor | None) -> None:
-    if key_padding_mask is not None and attn_mask is not None:
-        if (key_padding_mask.dtype.name == "bool") != (attn_mask.dtype.name == "bool"):
-            warnings.warn(
-                "Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "
-                "type for both instead.",
-                UserWarning,
-                stacklevel=3,
-            )
+    if key_padding_mask is None or attn_mask is None:
+        return
+    if (key_padding_mask.dtype.name == "bool") != (attn_mask.dtype.name == "bool"):
+        warnings.warn(
+            "Support for mismatched key_padding_mask and attn_mask is deprecated. Use same "
+            "type for both instead.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _projections(query: Tensor, key: Tensor, value: Tensor, in_proj_weight: Tensor | None,
@@ -60,7 +61,9 @@ def _projections(query: Tensor, key: Tensor, value: Tensor, in_proj_weight: Tens
     if separate:
         w_q, w_k, w_v = weights
         if w_q is None or w_k is None or w_v is None:
-            raise AssertionError("use_separate_proj_weight is True but q_proj_weight, k_proj_weight or v_proj_weight is None")
+            raise AssertionError(
+                "use_separate_proj_weight is True but q_proj_weight, k_proj_weight or v_proj_weight is None"
+            )
     else:
         if in_proj_weight is None:
             raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
@@ -175,7 +178,11 @@ def multi_head_attention_forward(
         return out, weights
 
     if attn_mask is not None:
-        attn_mask = attn_mask.reshape(bsz, num_heads, -1, src_len) if attn_mask.shape[0] != 1 else attn_mask.unsqueeze(0)  # type: ignore[attr-defined]
+        attn_mask = (
+            attn_mask.reshape(bsz, num_heads, -1, src_len)
+            if attn_mask.shape[0] != 1
+            else attn_mask.unsqueeze(0)
+        )  # type: ignore[attr-defined]
     q = q.reshape(bsz, num_heads, tgt_len, head_dim)  # type: ignore[attr-defined]
     k = k.reshape(bsz, num_heads, src_len, head_dim)  # type: ignore[attr-defined]
     v = v.reshape(bsz, num_heads, src_len, head_dim)  # type: ignore[attr-defined]

@@ -32,7 +32,7 @@ def _shape_text(shape: Any) -> str:
 def _check_float(input: Tensor, kernel: str) -> None:
     if not input.is_floating_point():  # type: ignore[attr-defined]
         raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}\''
+            f"\"{kernel}\" not implemented for '{_TYPE_NAMES.get(input.dtype.name, input.dtype.name)}'"
         )
 
 
@@ -53,7 +53,9 @@ def _verify_batch_size(size: Any) -> None:
     for s in size[2:]:
         count *= s
     if count == 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size}")
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {size}"
+        )
 
 
 # --- batch norm ------------------------------------------------------------------------------
@@ -68,11 +70,15 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     given, move towards them in place: ``running ← (1 − momentum)·running +
     momentum·batch``, using the unbiased variance. Otherwise μ, σ² are the running ones."""
     if momentum is None:
-        raise TypeError("batch_norm(): argument 'momentum' (position 7) must be float, not NoneType")
+        raise TypeError(
+            "batch_norm(): argument 'momentum' (position 7) must be float, not NoneType"
+        )
     if training:
         _verify_batch_size(input.size())  # type: ignore[attr-defined]
         if (running_mean is None) != (running_var is None):
-            raise ValueError("running_mean and running_var must either both be None or neither be None")
+            raise ValueError(
+                "running_mean and running_var must either both be None or neither be None"
+            )
     else:
         if running_mean is None:
             raise RuntimeError("running_mean must be defined in evaluation mode")
@@ -98,9 +104,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 def _empty_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
     """An empty result with torch's graph for it: clone, times w[0], plus b[0]."""
     out = input.clone()  # type: ignore[attr-defined]
-    if weight is not None and weight.numel() > 0:
+    if weight is not None:
         out = out * weight[0]
-    if bias is not None and bias.numel() > 0:
+    if bias is not None:
         out = out + bias[0]
     return out  # type: ignore[no-any-return]
 
@@ -133,7 +139,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     rm, rv = per_sample(running_mean), per_sample(running_var)
     out = batch_norm(flat, rm, rv, per_sample(weight), per_sample(bias), use_input_stats,
                      momentum, eps)  # fmt: skip
-    if use_input_stats:
+    if use_input_stats and n > 0:
         for running, repeated in ((running_mean, rm), (running_var, rv)):
             if running is not None and repeated is not None:
                 running._data[...] = repeated._data.reshape(n, c).mean(0)
@@ -192,9 +198,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
             f"Expected at least 2 dimensions for input tensor but received {input.ndim}"
         )
     channels = input.shape[1]
-    _verify_batch_size(
-        [input.shape[0] * channels // num_groups, num_groups, *input.shape[2:]]
-    )
+    _verify_batch_size([input.shape[0] * channels // num_groups, num_groups, *input.shape[2:]])
     if channels % num_groups:
         raise RuntimeError(
             "Expected number of channels in input to be divisible by num_groups, but got input "
@@ -230,4 +234,3 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     if weight is not None:
         out = out * weight
     return out if input.is_contiguous() else out.contiguous()  # type: ignore[attr-defined,no-any-return]
-

@@ -41,13 +41,14 @@ from ..autograd.graph import (
     save_output,
     version_counter,
 )
+from ..autograd.engine import backward_running
 from ..autograd.graph_summary import check_accumulation
 from ..autograd.sites import user_site
 from ..autograd.views import NO_GRAD as NO_GRAD_VIEW
 from ..autograd.views import check_view_inplace, mark_view
 from ..autograd.views import refresh as refresh_view
 from ..autograd.views import refresh_requires_grad as refresh_view_requires_grad
-from .view_inplace import rebase_view
+from .view_inplace import positions, rebase_view
 
 __all__ = ["OpNode", "register", "make_inplace", "tangent_sum", "FUNCTIONS", "SAME", "FLOAT",
            "COMPARE", "OWN"]
@@ -89,12 +90,17 @@ try:
 
     _QUIET = _make_extobj(all="ignore")
     _set_extobj = _extobj_contextvar.set
+    _get_extobj = _extobj_contextvar.get
     _quiet_off = _extobj_contextvar.reset
 
     def _quiet_on() -> Any:
         return _set_extobj(_QUIET)
 
 except ImportError:  # pragma: no cover - NumPy without the context variable
+    _QUIET = object()
+
+    def _get_extobj() -> Any:
+        return None
 
     def _quiet_on() -> Any:
         state = np.errstate(all="ignore")
@@ -117,6 +123,9 @@ class OpNode(Node):
 
     promote = SAME
     save: tuple[int, ...] = ()
+    # optional, one entry per ``save`` slot: the inputs whose gradient uses it; a slot no input
+    # needing a gradient uses is saved as None (as torch saves only what it needs)
+    save_for: tuple[tuple[int, ...], ...] | None = None
     save_output = False
     differentiable = True
     view = False  # the output shares the input's memory (and so its version counter)
@@ -171,13 +180,17 @@ class OpNode(Node):
         # Note: the hot path of every op. One pass over the inputs collects the arrays,
         # whether any requires grad, and enough dtype facts to skip full promotion when all
         # tensors share one dtype that Python scalars cannot raise.
+        # Python floats and small ints (the common scalars) are handled inline; only a scalar
+        # outside the range every dtype holds (``odd_scalar``) goes through _fit_scalars.
         arrays = []
         record = False
         np_dtype = None
         uniform = True
         scalar_cat = -1
+        odd_scalar = False
         for x in inputs:
-            if isinstance(x, Tensor):
+            kind = x.__class__
+            if kind is Tensor or (kind is not float and kind is not int and isinstance(x, Tensor)):
                 a = x._data
                 arrays.append(a)
                 if x._rg:
@@ -188,11 +201,25 @@ class OpNode(Node):
                     np_dtype = a.dtype
                 elif a.dtype != np_dtype:
                     uniform = False
+            elif kind is float:
+                arrays.append(x)
+                scalar_cat = _dtype.FLOAT
+                if not -65504.0 <= x <= 65504.0:  # float16's range (NaN lands here too)
+                    odd_scalar = True
+            elif kind is int:
+                arrays.append(x)
+                if scalar_cat < _dtype.INT:
+                    scalar_cat = _dtype.INT
+                if not 0 <= x <= 127:  # what int8 and uint8 both hold
+                    odd_scalar = True
             else:
                 x = _scalar(x)
                 arrays.append(x)
                 if x is not None and x.__class__ is not _ndarray:
-                    scalar_cat = max(scalar_cat, _SCALAR_CATEGORY.get(x.__class__, 2))
+                    cat = _SCALAR_CATEGORY.get(x.__class__, 2)
+                    if cat > scalar_cat:
+                        scalar_cat = cat
+                    odd_scalar = True
 
         promote = cls.promote
         target = None
@@ -205,7 +232,7 @@ class OpNode(Node):
                 for i, a in enumerate(arrays):
                     if a.__class__ is _ndarray and a.dtype != target:
                         arrays[i] = a.astype(target)
-            if scalar_cat >= 0:
+            if odd_scalar:
                 bounds = _SCALAR_RANGE.get(target.char)
                 if bounds is not None:
                     _fit_scalars(arrays, bounds, target)
@@ -219,16 +246,23 @@ class OpNode(Node):
                 record = False
 
         wanted = record
-        record = record and _state.grad_enabled and cls.differentiable
+        if record:
+            record = _state.grad_enabled and cls.differentiable
         dual = _dual.depth
         node = cls.__new__(cls) if record or dual else _SCRATCH
-        token = _quiet_on()
-        try:
-            out = cls.forward(node, *arrays, **params)  # type: ignore[arg-type]
-        except ValueError as exc:
-            raise _translate_value_error(exc, arrays) from None
-        finally:
-            _quiet_off(token)
+        if _get_extobj() is _QUIET:  # already quiet (e.g. in the engine's backward pass)
+            try:
+                out = cls.forward(node, *arrays, **params)  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise _translate_value_error(exc, arrays) from None
+        else:
+            token = _quiet_on()
+            try:
+                out = cls.forward(node, *arrays, **params)  # type: ignore[arg-type]
+            except ValueError as exc:
+                raise _translate_value_error(exc, arrays) from None
+            finally:
+                _quiet_off(token)
 
         if cls.n_outputs != 1 and type(out) is tuple:
             results = _wrap_many(cls, node, out, inputs, record)
@@ -244,7 +278,7 @@ class OpNode(Node):
             if cls.view:
                 result._vc = version_counter(inputs[0])
                 mark_view(result, inputs[0])
-            if wanted and not _state.grad_enabled:
+            if wanted and not _state.grad_enabled and not backward_running():
                 _made_without_grad(result, cls)
             if dual:
                 forward_ad.propagate(node, inputs, result, params)
@@ -254,8 +288,13 @@ class OpNode(Node):
         if cls.view:
             result._vc = version_counter(inputs[0])
             mark_view(result, inputs[0])
-        if cls.save:
-            save_inputs(node, tuple(inputs[i] for i in cls.save))  # type: ignore[arg-type]
+        save = cls.save
+        if save:
+            n = len(save)
+            values = inputs[:n] if save == _FIRST[n] else tuple([inputs[i] for i in save])
+            if cls.save_for is not None:
+                values = _only_needed(cls.save_for, node, values)  # type: ignore[arg-type]
+            save_inputs(node, values)  # type: ignore[arg-type]
             node._site = user_site(2)  # type: ignore[union-attr]
         if cls.save_output:
             save_output(node, result)  # type: ignore[arg-type]
@@ -286,6 +325,16 @@ def tangent_sum(*terms: Any) -> Any:
         if t is not None:
             total = t if total is None else total + t
     return total
+
+
+def _only_needed(save_for: tuple[tuple[int, ...], ...], node: Node, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The values to save, None where no input that needs a gradient uses one (torch saves
+    only those: an in-place change of the others is then no error)."""
+    edges = node.next_functions
+    return tuple(
+        v if any(edges[j][0] is not None for j in users) else None
+        for v, users in zip(values, save_for)
+    )
 
 
 def _made_without_grad(result: Tensor, cls: type[OpNode]) -> None:
@@ -353,6 +402,7 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
 
 
 _NO_EDGE = (None, 0)
+_FIRST = [tuple(range(n)) for n in range(16)]  # save == _FIRST[n]: the first n inputs
 
 
 def _wrap_many(
@@ -372,7 +422,10 @@ def _wrap_many(
         for i, a in enumerate(arrays)
     )
     if cls.save:
-        save_inputs(node, tuple(inputs[i] for i in cls.save))
+        values = tuple(inputs[i] for i in cls.save)
+        if cls.save_for is not None:
+            values = _only_needed(cls.save_for, node, values)
+        save_inputs(node, values)
         node._site = user_site(3)
     _share_version(cls, results, inputs)
     return results
@@ -435,6 +488,48 @@ _TYPE_NAMES = {
 }
 
 
+PARTIAL_OVERLAP_MESSAGE = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer "
+    "to a single memory location. Please clone() the tensor before performing the operation."
+)
+INTERNAL_OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+
+
+def check_no_partial_overlap(t: Tensor, other: Tensor) -> None:
+    """torch refuses an in-place op whose input shares some (not exactly all) of the memory
+    written to: ``x[1:].sub_(x[:-1])``. The same memory seen the same way (``x.add_(x)``)
+    is fine."""
+    a, b = t._data, other._data
+    if a is b or not np.may_share_memory(a, b):
+        return
+    if a.__array_interface__ == b.__array_interface__:
+        return
+    try:
+        overlap = np.shares_memory(a, b, max_work=100_000)
+    except np.exceptions.TooHardError:  # torch gives up as well ("too hard": allowed)
+        return
+    if overlap:
+        raise RuntimeError(PARTIAL_OVERLAP_MESSAGE)
+
+
+def write_through_base(data: np.ndarray, values: np.ndarray) -> None:
+    """Write into ``data``, a read-only view of writable memory (a slice of an expanded
+    tensor that picks each element once): through the array owning the memory. A view with
+    an expanded dim (stride 0, size > 1) is refused as torch refuses it."""
+    if any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides)):
+        raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
+    root = data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if not root.flags.writeable:
+        raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
+    flat = positions(root, data).ravel()
+    root.flat[flat] = np.broadcast_to(values, data.shape).astype(data.dtype, copy=False).ravel()
+
+
 def check_inplace(t: Tensor) -> None:
     """torch refuses in-place ops on leaves that require grad while recording (views are
     checked by ``commit_inplace``, once it is known whether the op records a graph)."""
@@ -472,13 +567,10 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
             for s, v in zip(node._saved, node._saved_versions or ())
         )
         version_counter(snapshot)
-    if not data.flags.writeable and data.size:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation."
-        )
-    if data.size:  # (an empty expanded tensor is read-only to NumPy, but holds nothing)
+    if data.flags.writeable:
         data[...] = result._data
+    elif data.size:  # (an empty expanded tensor is read-only to NumPy, but holds nothing)
+        write_through_base(data, result._data)
     self._bump_version()
     if _dual.depth:
         forward_ad.commit_tangents(self, result)
@@ -504,6 +596,9 @@ def make_inplace(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
 
     def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self)
+        for a in args:
+            if isinstance(a, Tensor):
+                check_no_partial_overlap(self, a)
         return commit_inplace(self, fn(self, *args, **kwargs))
 
     inplace.__name__ = fn.__name__ + "_"

@@ -22,6 +22,7 @@ from .elementwise_scalars import (
     require_tensor,
     zeros_like_grad,
 )
+from .elementwise_select import where_select
 
 __all__ = [
     "add", "sub", "rsub", "mul", "div", "true_divide", "neg", "reciprocal", "pow",
@@ -165,6 +166,7 @@ class MulBackward0(OpNode):
     """z = a · b;  ā = z̄ · b,  b̄ = z̄ · a."""
 
     save = (0, 1)
+    save_for = ((1,), (0,))  # a is needed only for b̄, b only for ā
 
     def forward(self, a: Any, b: Any) -> Any:
         return a * b
@@ -190,6 +192,7 @@ class DivBackward0(OpNode):
 
     promote = FLOAT
     save = (0, 1)
+    save_for = ((1,), (0, 1))
 
     def forward(self, a: Any, b: Any) -> Any:
         return a / b
@@ -697,7 +700,7 @@ class WhereBackward0(OpNode):
                 "where expected condition to be a boolean tensor, but got a tensor with dtype "
                 + legacy_name(np.asarray(c).dtype)
             )
-        return np.where(c, a, b)
+        return where_select(c, a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         (c,) = self.saved_tensors

@@ -64,6 +64,7 @@ class DivBackward2(OpNode):
     Rounded ('trunc', 'floor'): piecewise constant, ā = b̄ = 0."""
 
     save = (0, 1)
+    save_for = ((1,), (0, 1))
 
     def forward(self, a: Any, b: Any, mode: str | None = None) -> Any:
         self.mode = mode
@@ -175,6 +176,7 @@ class RemainderBackward1(OpNode):
     """z = a − b·⌊a/b⌋;  ā = z̄,  b̄ = −z̄ · ⌊a/b⌋."""
 
     save = (0, 1)
+    save_for = ((1,), (1,))  # only b̄ reads a and b
 
     def forward(self, a: Any, b: Any) -> Any:
         return _remainder(a, b)
@@ -219,6 +221,7 @@ class FmodBackward1(OpNode):
     """z = a − b·trunc(a/b);  ā = z̄,  b̄ = −z̄ · trunc(a/b)."""
 
     save = (0, 1)
+    save_for = ((1,), (1,))  # only b̄ reads a and b
 
     def forward(self, a: Any, b: Any) -> Any:
         return _fmod(a, b)

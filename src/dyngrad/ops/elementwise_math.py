@@ -385,6 +385,7 @@ class HypotBackward0(OpNode):
     """z = √(a² + b²);  ā = z̄ · a / z,  b̄ = z̄ · b / z (nan at the origin, as in torch)."""
 
     save = (0, 1)
+    save_for = ((0,), (1,))
     save_output = True
 
     def forward(self, a: Any, b: Any) -> Any:
@@ -439,6 +440,7 @@ class LerpBackward1(OpNode):
     """z = a + w·(b − a) with a tensor w;  ā = z̄ · (1 − w),  b̄ = z̄ · w,  w̄ = z̄ · (b − a)."""
 
     save = (0, 1, 2)
+    save_for = ((2,), (2,), (0, 1))
 
     def forward(self, a: Any, b: Any, w: Any) -> Any:
         return _lerp(a, b, w)

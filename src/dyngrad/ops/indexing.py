@@ -18,7 +18,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd import grad_mode
-from ..autograd.graph import AccumulateGrad
+from ..autograd.views import _AMBIGUOUS as AMBIGUOUS_VIEW_HINT
+from ..autograd.views import NO_GRAD, VIEW_OF_LEAF_MESSAGE
 from ._registry import (
     _TYPE_NAMES,
     LEAF_INPLACE_MESSAGE,
@@ -298,22 +299,12 @@ def _value_type_error(self: Tensor, value: Any) -> TypeError:
     return TypeError(f"can't assign a {name} to a {_legacy(self._data.dtype)}")
 
 
-_VIEW_OF_LEAF_MESSAGE = (
-    "a view of a leaf Variable that requires grad is being used in an in-place operation."
-)
-
-
 def _check_setitem(self: Tensor, key: IndexKey) -> None:
-    """torch refuses writes into a leaf that requires grad, or into a view of one."""
-    if not grad_mode.state.grad_enabled:
-        return
-    if self._grad_fn is None and self._rg:
-        raise RuntimeError(_VIEW_OF_LEAF_MESSAGE if key.basic_effect else LEAF_INPLACE_MESSAGE)
-    node = self._grad_fn
-    while node is not None and getattr(type(node), "view", False):
-        node = node.next_functions[0][0]  # type: ignore[attr-defined]
-        if isinstance(node, AccumulateGrad):
-            raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)
+    """torch refuses writes into a leaf that requires grad: a basic index first makes a view
+    of it, hence the "view of a leaf" wording. (Writes into views are checked by
+    ``commit_inplace`` once it is known that the write records a graph.)"""
+    if grad_mode.state.grad_enabled and self._view is None and self._grad_fn is None and self._rg:
+        raise RuntimeError(VIEW_OF_LEAF_MESSAGE if key.basic_effect else LEAF_INPLACE_MESSAGE)
 
 
 def setitem(self: Tensor, idx: Any, value: Any) -> None:
@@ -342,13 +333,27 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
         )
     _check_setitem(self, key)
     _check_value_shape(value_shape, key.result_shape, key.adv is not None, self._data.dtype)
+    if isinstance(value, Tensor) and key.adv is not None and value.dtype is not self.dtype:
+        masked_fill = key.single_mask and not _strip_leading_ones(value_shape)
+        if not masked_fill:  # index_put takes no other dtype (a masked fill converts)
+            raise RuntimeError(
+                "Index put requires the source and destination dtypes match, got "
+                f"{_TYPE_NAMES[self.dtype.name]} for the destination and "
+                f"{_TYPE_NAMES[value.dtype.name]} for the source."
+            )
     key.check_bounds()
     if isinstance(value, Tensor) and value_shape:
         _check_overlap(self._data, key, value._data)
-    value_rg = isinstance(value, Tensor) and value._rg
-    if not (grad_mode.state.grad_enabled and (self._rg or value_rg)):
+    value_rg = isinstance(value, Tensor) and value.requires_grad
+    if not (grad_mode.state.grad_enabled and (self.requires_grad or value_rg)):
         _write_untracked(self, key, value)
         return
+    view = self._view
+    if view is not None and view[1] == NO_GRAD and key.basic_effect:
+        raise RuntimeError(  # torch first takes a view of the view, then writes into it
+            f"Output 0 of {key.view_name} is a view of a view which was created in no_grad mode "
+            "and is being modified inplace with grad mode enabled." + AMBIGUOUS_VIEW_HINT
+        )
     if key.basic_effect:
         out = CopySlices.apply(self, value, key=key, accumulate=False)
     elif key.adv is not None:
@@ -433,7 +438,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
 def zero_(self: Tensor) -> Tensor:
     """Fill with zeros, in place."""
     check_inplace(self)
-    if not self._rg and self._data.flags.writeable:  # x.grad.zero_(): no graph to rebase
+    if not self.requires_grad and self._data.flags.writeable:  # x.grad.zero_(): no graph
         self._data[...] = 0
         self._bump_version()
         return self

@@ -55,7 +55,17 @@ class IndexKey:
     records ``CopySlices``); ``result_shape`` is the shape of ``a[key]``.
     """
 
-    __slots__ = ("basic", "adv", "kind", "basic_effect", "view_shape", "result_shape", "byte_mask")
+    __slots__ = (
+        "basic",
+        "adv",
+        "kind",
+        "basic_effect",
+        "view_shape",
+        "result_shape",
+        "byte_mask",
+        "view_name",
+        "single_mask",
+    )
 
     def __init__(
         self,
@@ -68,6 +78,8 @@ class IndexKey:
     ) -> None:
         self.basic = basic + (Ellipsis,)  # the Ellipsis keeps a 0-d result an array (a view)
         self.byte_mask = byte_mask  # the only advanced entry is a uint8 mask
+        self.view_name = ""  # torch's name of the last view op of the basic part
+        self.single_mask = False  # the only advanced entry is a mask
         self.adv = adv
         self.kind = kind
         self.basic_effect = basic_effect
@@ -271,6 +283,7 @@ def parse_index(
     masks: list[tuple[int, np.ndarray]] = []  # (view dim, mask)
     kind = "alias"
     effect = False
+    view_name = ""  # torch's name for the last view op of the basic part
     has_adv = False
     dim = 0  # next dim of the input
     ellipsis_seen = False
@@ -288,11 +301,11 @@ def parse_index(
             view_shape.append(1)
             if e is None:
                 adv.append(slice(None))
-                kind, effect = "unsqueeze", True
+                kind, effect, view_name = "unsqueeze", True, "Unsqueeze"
             else:
                 adv.append(np.zeros(1 if e.value else 0, np.intp))
                 has_adv = True
-                effect = True  # torch inserts the dim with a view first
+                effect, view_name = True, "Unsqueeze"  # torch inserts the dim with a view first
         elif isinstance(e, int):
             size = shape[dim]
             if not -size <= e < size:
@@ -301,7 +314,7 @@ def parse_index(
                 )
             basic.append(e)
             dim += 1
-            kind, effect = "select", True
+            kind, effect, view_name = "select", True, "Select"
         elif isinstance(e, slice):
             size = shape[dim]
             start, stop, step = e.indices(size)
@@ -310,7 +323,7 @@ def parse_index(
             view_shape.append(len(range(start, stop, step)))
             dim += 1
             if not _is_whole(e, size):
-                kind, effect = "slice", True
+                kind, effect, view_name = "slice", True, "Slice"
             elif not as_tuple:
                 kind = "slice"  # a lone ``x[:]`` still records a slice
         elif isinstance(e, _Mask):
@@ -331,12 +344,18 @@ def parse_index(
     view_shape.extend(shape[dim:])  # dims the index does not mention stay whole
 
     if not has_adv:
-        return IndexKey(tuple(basic), None, kind, effect, tuple(view_shape))
+        key = IndexKey(tuple(basic), None, kind, effect, tuple(view_shape))
+        key.view_name = view_name
+        return key
     _expand_masks(adv, masks, view_shape)
     _check_broadcast(adv)
     advanced = [e for e in entries if isinstance(e, (_Mask, _BoolScalar, np.ndarray))]
-    byte_mask = len(advanced) == 1 and isinstance(advanced[0], _Mask) and advanced[0].byte
+    only = advanced[0] if len(advanced) == 1 else None
+    single_mask = isinstance(only, _Mask)
+    byte_mask = isinstance(only, _Mask) and only.byte
     key = IndexKey(tuple(basic), tuple(adv), "index", effect, tuple(view_shape), byte_mask)
+    key.view_name = view_name
+    key.single_mask = single_mask
     if check:
         key.check_bounds()
     return key

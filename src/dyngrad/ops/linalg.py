@@ -164,19 +164,40 @@ def mv(input: Tensor, vec: Tensor) -> Tensor:
     return MvBackward0.apply(input, vec)
 
 
+def column_major(x: np.ndarray) -> bool:
+    """A 2-D array laid out column by column (a transposed matrix, like ``Linear``'s
+    ``weight.t()``): its gradient is best computed in that layout too."""
+    return x.ndim == 2 and x.strides[0] < x.strides[1] and x.shape[0] > 1 and x.shape[1] > 1
+
+
+def mat1_grad(g: Tensor, b: Tensor, cols: bool) -> Tensor:
+    """Ā = Ȳ·Bᵀ for Y = A·B, computed as (B·Ȳᵀ)ᵀ when A is column-major (``cols``), so that
+    Ā has A's layout, as torch lays it out."""
+    return mm(b, g.t()).t() if cols else mm(g, b.t())  # type: ignore[attr-defined,no-any-return]
+
+
+def mat2_grad(a: Tensor, g: Tensor, cols: bool) -> Tensor:
+    """B̄ = Aᵀ·Ȳ for Y = A·B, computed as (Ȳᵀ·A)ᵀ when B is column-major (``cols``): then
+    the gradient of ``Linear``'s ``weight.t()`` transposes back to a C-ordered array, and the
+    weight's ``.grad`` needs no copy to match the weight."""
+    return mm(g.t(), a).t() if cols else mm(a.t(), g)  # type: ignore[attr-defined,no-any-return]
+
+
 class MmBackward0(OpNode):
-    """Z = A·B;  Ā = Z̄·Bᵀ,  B̄ = Aᵀ·Z̄."""
+    """Z = A·B;  Ā = Z̄·Bᵀ,  B̄ = Aᵀ·Z̄ (each computed in its input's layout)."""
 
     save = (0, 1)
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> Any:
+        self.layout = (column_major(a), column_major(b))
         return a @ b
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
-        ga = mm(g, b.t()) if need_a else None  # type: ignore[attr-defined]
-        gb = mm(a.t(), g) if need_b else None  # type: ignore[attr-defined]
+        a_cols, b_cols = self.layout
+        ga = mat1_grad(g, b, a_cols) if need_a else None
+        gb = mat2_grad(a, g, b_cols) if need_b else None
         return ga, gb
 
 

@@ -12,7 +12,19 @@ import numpy as np
 
 from .._tensor import Tensor
 from ._registry import _TYPE_NAMES, OpNode, register
-from .linalg import _C_TYPE_NAMES, _check_bmm, _check_mv, _mm_check, _no_bool, bmm, mm, mv
+from .linalg import (
+    _C_TYPE_NAMES,
+    _check_bmm,
+    _check_mv,
+    _mm_check,
+    _no_bool,
+    bmm,
+    column_major,
+    mat1_grad,
+    mat2_grad,
+    mm,
+    mv,
+)
 
 __all__ = ["addmm", "addmv", "baddbmm"]
 
@@ -28,19 +40,23 @@ class AddmmBackward0(OpNode):
 
     def forward(self, c: np.ndarray, a: np.ndarray, b: np.ndarray, beta: Any, alpha: Any) -> Any:
         self.beta, self.alpha = beta, alpha
+        self.layout = (column_major(a), column_major(b))
         prod = a @ b
         if alpha != 1:
             prod = prod * alpha
         if beta == 0:
-            return prod.astype(a.dtype)
-        return (prod + (c if beta == 1 else c * beta)).astype(a.dtype)
+            return prod.astype(a.dtype, copy=False)
+        if beta == 1 and prod.dtype == a.dtype == c.dtype:
+            return np.add(prod, c, out=prod)  # prod is ours: no second temporary
+        return (prod + (c if beta == 1 else c * beta)).astype(a.dtype, copy=False)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
         need_c, need_a, need_b = self.needs_input_grad
+        a_cols, b_cols = self.layout
         gc = _scaled(g, self.beta) if need_c else None
-        ga = _scaled(mm(g, b.t()), self.alpha) if need_a else None  # type: ignore[attr-defined]
-        gb = _scaled(mm(a.t(), g), self.alpha) if need_b else None  # type: ignore[attr-defined]
+        ga = _scaled(mat1_grad(g, b, a_cols), self.alpha) if need_a else None
+        gb = _scaled(mat2_grad(a, g, b_cols), self.alpha) if need_b else None
         return gc, ga, gb
 
 

@@ -67,7 +67,9 @@ def _normalized_grad(x: Tensor, g_hat: Tensor, axes: tuple[int, ...], eps: float
     return rstd * (g_hat - mean_g - x_hat * mean_gx), x_hat
 
 
-def _affine(y: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+def _affine(
+    y: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, ...]
+) -> np.ndarray:
     """y·w + b, C-contiguous like torch's result whatever the input's layout."""
     y = np.ascontiguousarray(y)
     if w is not None:
@@ -215,7 +217,11 @@ class NativeGroupNormBackward0(OpNode):
         grouped = (x.shape[0], self.groups, x.numel() // max(x.shape[0] * self.groups, 1))  # type: ignore[attr-defined]
         g_hat = g if w is None else g * w.reshape(shape)  # type: ignore[attr-defined]
         gx, x_hat = _normalized_grad(
-            x.reshape(grouped), g_hat.reshape(grouped), (2,), self.eps, self.stats  # type: ignore[attr-defined]
+            x.reshape(grouped),
+            g_hat.reshape(grouped),
+            (2,),
+            self.eps,
+            self.stats,  # type: ignore[attr-defined]
         )
         axes = (0, *range(2, x.ndim))
         gw = (g * x_hat.reshape(x.shape)).sum(axes) if need_w else None  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ __all__ = [
     "im2col",
     "window_slices",
     "col2im",
+    "add_windows",
     "conv_forward_array",
     "conv_weight_grad_array",
     "conv_input_grad_array",
@@ -203,6 +204,33 @@ def window_slices(kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tu
         )
 
 
+def add_windows(blocks: np.ndarray, channels: tuple[int, ...], size: tuple[int, ...],
+                kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...],
+                dilation: tuple[int, ...]) -> np.ndarray:  # fmt: skip
+    """col2im's accumulation: ``blocks (*K, *channels, *out, N)`` (any strides) added into
+    the windows of a zero image, returned as a new ``(N, ∏channels, *size)`` array.
+
+    Note: the image is built batch-last, ``(C, *padded, N)``, so each of the K strided adds
+    runs over rows of Wo·N contiguous values (NCHW rows are only Wo long: twice as slow,
+    and ``np.add.at`` on flat indices is slower still).
+    """
+    nd, nc = len(kernel), len(channels)
+    out = blocks.shape[nd + nc : 2 * nd + nc]
+    n = blocks.shape[-1]
+    padded = tuple(s + 2 * p for s, p in zip(size, padding))
+    buf = scratch("buf", channels + padded + (n,), blocks.dtype)
+    buf.fill(0)
+    lead = (slice(None),) * nc
+    if 0 not in out and n:
+        for offs, sl in window_slices(kernel, stride, dilation, out):
+            buf[lead + sl] += blocks[offs]
+    crop = buf[lead + tuple(slice(p, p + s) for p, s in zip(padding, size))]
+    crop = crop.reshape((math.prod(channels),) + size + (n,))
+    result = np.empty((n, math.prod(channels)) + size, blocks.dtype)  # a copy: buf is scratch
+    np.copyto(result, np.moveaxis(crop, -1, 0))
+    return result
+
+
 def col2im(cols: np.ndarray, channels: int, size: tuple[int, ...], kernel: tuple[int, ...],
            stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...],
            out: tuple[int, ...]) -> np.ndarray:  # fmt: skip
@@ -210,13 +238,8 @@ def col2im(cols: np.ndarray, channels: int, size: tuple[int, ...], kernel: tuple
     n = cols.shape[0]
     nd = len(kernel)
     blocks = cols.reshape((n, channels) + kernel + out)
-    blocks = np.moveaxis(blocks, tuple(range(2, 2 + nd)), tuple(range(nd)))  # (*K, N, C, *out)
-    padded = tuple(s + 2 * p for s, p in zip(size, padding))
-    buf = np.zeros((n, channels) + padded, cols.dtype)
-    if 0 not in out:
-        for offs, sl in window_slices(kernel, stride, dilation, out):
-            buf[(slice(None), slice(None)) + sl] += blocks[offs]
-    return buf[(...,) + tuple(slice(p, p + s) for p, s in zip(padding, size))]
+    perm = (*range(2, 2 + nd), 1, *range(2 + nd, 2 + 2 * nd), 0)  # (*K, C, *out, N)
+    return add_windows(blocks.transpose(perm), (channels,), size, kernel, stride, padding, dilation)
 
 
 # --- convolution ------------------------------------------------------------------------------
@@ -278,16 +301,5 @@ def conv_input_grad_array(g: np.ndarray, w: np.ndarray, size: tuple[int, ...],
     wt = w.reshape(groups, og, cg, k).transpose(0, 3, 2, 1).reshape(groups, k * cg, og)
     cols = scratch("cols", (groups, k * cg, length * n), g.dtype)
     np.matmul(wt, g2.reshape(groups, og, length * n), out=cols)  # (G, K·Cg, L·N)
-    cols = cols.reshape((groups,) + kernel + (cg,) + out + (n,))
-    cols = np.moveaxis(cols, 0, nd)  # (*K, G, Cg, *out, N)
-    padded = tuple(s + 2 * p for s, p in zip(size, padding))
-    buf = scratch("buf", (groups, cg) + padded + (n,), g.dtype)
-    buf.fill(0)
-    if 0 not in out and n:
-        for offs, sl in window_slices(kernel, stride, dilation, out):
-            buf[(slice(None), slice(None)) + sl] += cols[offs]
-    crop = buf[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, size))]
-    crop = crop.reshape((groups * cg,) + size + (n,))
-    result = np.empty((n, groups * cg) + size, g.dtype)  # always a copy: buf is scratch
-    np.copyto(result, np.moveaxis(crop, -1, 0))
-    return result
+    blocks = np.moveaxis(cols.reshape((groups,) + kernel + (cg,) + out + (n,)), 0, nd)
+    return add_windows(blocks, (groups, cg), size, kernel, stride, padding, dilation)

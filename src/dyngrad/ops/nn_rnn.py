@@ -29,7 +29,13 @@ from .._tensor import Tensor
 from ._registry import OpNode
 from .shape_join import cat
 
-__all__ = ["fused_lstm_cell", "fused_gru_cell", "lstm_cell_grad", "lstm_cell_arrays", "lstm_cell_grad_arrays"]
+__all__ = [
+    "fused_lstm_cell",
+    "fused_gru_cell",
+    "lstm_cell_grad",
+    "lstm_cell_arrays",
+    "lstm_cell_grad_arrays",
+]
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -115,7 +121,9 @@ class ThnnFusedLstmCellBackward0(OpNode):
     save = (0, 1, 2)
     n_outputs = 2
 
-    def forward(self, ig: np.ndarray, hg: np.ndarray, cx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def forward(
+        self, ig: np.ndarray, hg: np.ndarray, cx: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         act, cy, tanh_c = lstm_cell_arrays(ig + hg, cx)
         if isinstance(self, OpNode):  # recorded: keep the activations for the backward
             self.cache = (act, tanh_c)
@@ -125,7 +133,11 @@ class ThnnFusedLstmCellBackward0(OpNode):
         ig, hg, cx = self.saved_tensors
         d_gates, d_cx = _FusedLstmCellGrad.apply(gh, gc, ig + hg, cx, cache=self.cache)
         need_ig, need_hg, need_cx = self.needs_input_grad
-        return (d_gates if need_ig else None), (d_gates if need_hg else None), (d_cx if need_cx else None)
+        return (
+            (d_gates if need_ig else None),
+            (d_gates if need_hg else None),
+            (d_cx if need_cx else None),
+        )
 
 
 class _FusedLstmCellGrad(OpNode):

@@ -52,7 +52,11 @@ def _projections(x: np.ndarray, w_ih: np.ndarray, b_ih: Any, b_hh: Any) -> np.nd
     steps, batch, size = x.shape
     proj = x.reshape(steps * batch, size) @ w_ih.T
     if b_ih is not None or b_hh is not None:
-        proj += b_ih + b_hh if b_ih is not None and b_hh is not None else (b_ih if b_hh is None else b_hh)
+        proj += (
+            b_ih + b_hh
+            if b_ih is not None and b_hh is not None
+            else (b_ih if b_hh is None else b_hh)
+        )
     return proj.reshape(steps, batch, w_ih.shape[0])
 
 
@@ -104,7 +108,9 @@ class MkldnnRnnLayerBackward0(OpNode):
             states = _recompute_states(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, order)
         else:
             states = _cached_states(self.cache, order)
-            buffer = np.empty((steps, batch, gates), x._data.dtype)  # ā of every step, in time order
+            buffer = np.empty(
+                (steps, batch, gates), x._data.dtype
+            )  # ā of every step, in time order
         g_steps = g_out.unbind(0)  # type: ignore[attr-defined]
         d_gates: list[Any] = [None] * steps
         d_outs: list[Any] = [None] * steps
@@ -131,7 +137,7 @@ class MkldnnRnnLayerBackward0(OpNode):
         if need[3] or need[4]:
             d_b = d_all.sum(0)  # type: ignore[attr-defined]
         if need[7] and w_hr is not None:
-            raws = _in_time_order(states, 3, order, recorded, self.cache[4])
+            raws = _in_time_order(states, 3, order, recorded, self.cache[4])  # type: ignore[arg-type]
             d_w_hr = mm(stack(d_outs).reshape(steps * batch, g_h.shape[-1]).t(), raws)  # type: ignore[attr-defined]
         return (d_x, d_w_ih, d_w_hh, d_b if need[3] else None, d_b if need[4] else None,
                 dh if need[5] else None, dc if need[6] else None, d_w_hr)  # fmt: skip

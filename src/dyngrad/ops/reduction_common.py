@@ -121,6 +121,8 @@ def check_dims_nonempty(op: str, shape: tuple[int, ...], dims: tuple[int, ...] |
 
 def check_grad_dtype(input: Tensor, dtype: Any) -> None:
     """torch refuses an integer/bool ``dtype=`` on an input it would differentiate."""
+    if dtype is None:
+        return
     from ..autograd import grad_mode
 
     if (dtype is not None and not dtype.is_floating_point and input.requires_grad

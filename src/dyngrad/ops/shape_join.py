@@ -125,13 +125,14 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
     if not xs:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = xs[0].shape
+    d = _wrap_dim(dim, len(shape) + 1)  # torch checks the dim before the sizes
     for i, x in enumerate(xs):
         if x.shape != shape:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
                 f"and {list(x.shape)} at entry {i}"
             )
-    return StackBackward0.apply(*xs, dim=_wrap_dim(dim, len(shape) + 1))
+    return StackBackward0.apply(*xs, dim=d)
 
 
 def _nonempty(tensors: Any, op: str) -> list[Tensor]:

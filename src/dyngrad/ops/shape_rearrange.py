@@ -86,6 +86,8 @@ def repeat_interleave(
     ``repeat_interleave(counts)`` alone gives the indices ``0, 0, …, 1, …`` repeated by counts.
     """
     if repeats is None:
+        if input.ndim != 1:
+            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
         counts = _counts(input)
         positions = np.repeat(np.arange(len(counts), dtype=input._data.dtype), counts)
         return Tensor._make(positions, False, None, 0)

@@ -12,10 +12,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ... import _dtype
 from ..._creation import tensor
 from ..._factories import empty, ones, zeros
 from ..._tensor import Tensor
-from ... import _dtype
 from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init

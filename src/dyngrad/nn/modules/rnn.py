@@ -79,7 +79,10 @@ class RNNBase(Module):
         for layer in range(num_layers):
             for direction in range(directions):
                 layer_input = input_size if layer == 0 else real_hidden * directions
-                shapes = [("weight_ih", (gate_size, layer_input)), ("weight_hh", (gate_size, real_hidden))]
+                shapes: list[tuple[str, tuple[int, ...]]] = [
+                    ("weight_ih", (gate_size, layer_input)),
+                    ("weight_hh", (gate_size, real_hidden)),
+                ]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
                 if proj_size > 0:
@@ -128,7 +131,9 @@ class RNNBase(Module):
         if input.ndim not in (2, 3):
             tail = " tensor" if self.mode.startswith("RNN") and input.ndim < 2 else ""
             name = "RNN" if self.mode.startswith("RNN") else self.mode
-            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D{tail} instead")
+            raise ValueError(
+                f"{name}: Expected input to be 2D or 3D, got {input.ndim}D{tail} instead"
+            )
         weight = self.weight_ih_l0
         if input.dtype is not weight.dtype:
             raise ValueError(
@@ -144,7 +149,9 @@ class RNNBase(Module):
         if input.shape[0 if (input.ndim == 2 or not self.batch_first) else 1] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
 
-    def _run(self, x: Tensor, h0: Tensor, c0: Tensor | None) -> tuple[Tensor, Tensor, Tensor | None]:
+    def _run(
+        self, x: Tensor, h0: Tensor, c0: Tensor | None
+    ) -> tuple[Tensor, Tensor, Tensor | None]:
         """All layers and directions over x (T, B, I) from the states (h0, c0)."""
         directions = 2 if self.bidirectional else 1
         h_states = h0.unbind(0)  # type: ignore[attr-defined]
@@ -221,7 +228,9 @@ class RNNBase(Module):
         return text
 
 
-def _check_options(mode: str, hidden_size: Any, num_layers: int, dropout: Any, proj_size: int) -> None:
+def _check_options(
+    mode: str, hidden_size: Any, num_layers: int, dropout: Any, proj_size: int
+) -> None:
     if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
             or not 0 <= dropout <= 1):  # type: ignore[operator]  # fmt: skip
         raise ValueError(
@@ -273,7 +282,9 @@ class RNN(RNNBase):
         elif nonlinearity == "relu":
             mode = "RNN_RELU"
         else:
-            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+            raise ValueError(
+                f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'."
+            )
         super().__init__(mode, *args, **kwargs)
         self.nonlinearity = nonlinearity
 

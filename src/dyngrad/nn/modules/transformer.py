@@ -10,15 +10,12 @@ where SA is self-attention followed by dropout and FF(x) = dropout(W₂ dropout(
 from __future__ import annotations
 
 import copy
-import math
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from ..._tensor import Tensor
-from .. import functional as F
+from .._functional_activation import gelu, relu
 from ..container import ModuleList
 from ..module import Module
 from .activation_attention import MultiheadAttention
@@ -26,23 +23,15 @@ from .dropout import Dropout
 from .linear import Linear
 from .normalization import LayerNorm
 
-__all__ = ["TransformerEncoderLayer", "TransformerEncoder", "generate_square_subsequent_mask"]
-
-
-def generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = None) -> Tensor:
-    """The causal mask for ``sz`` positions: 0 on and below the diagonal, −inf above."""
-    from ..._creation import tensor
-
-    mask = np.triu(np.full((sz, sz), -math.inf, dtype=np.float32), k=1)
-    return tensor(mask, dtype=dtype)
+__all__ = ["TransformerEncoderLayer", "TransformerEncoder"]
 
 
 def _activation(activation: Any) -> Callable[[Tensor], Tensor]:
     if isinstance(activation, str):
         if activation == "relu":
-            return F.relu
+            return relu
         if activation == "gelu":
-            return F.gelu
+            return gelu
         raise RuntimeError(f"activation should be relu/gelu, not {activation}")
     return activation  # type: ignore[no-any-return]
 
@@ -52,7 +41,7 @@ class TransformerEncoderLayer(Module):
     layer norm (after the sum by default, before the block with ``norm_first``)."""
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int = 2048,
-                 dropout: float = 0.1, activation: Any = F.relu, layer_norm_eps: float = 1e-5,
+                 dropout: float = 0.1, activation: Any = relu, layer_norm_eps: float = 1e-5,
                  batch_first: bool = False, norm_first: bool = False, bias: bool = True,
                  device: Any = None, dtype: Any = None) -> None:  # fmt: skip
         super().__init__()
@@ -125,7 +114,7 @@ class TransformerEncoder(Module):
 def _no_nested_reason(layer: Any) -> str:
     """Why torch would not use its nested-tensor fast path (it warns with this text)."""
     if not isinstance(layer, TransformerEncoderLayer):
-        return f"encoder_layer was not TransformerEncoderLayer"
+        return "encoder_layer was not TransformerEncoderLayer"
     if layer.norm_first:
         return "encoder_layer.norm_first was True"
     if not layer.self_attn.batch_first:
