@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     from . import profiling, report, suite
 
     load_before, start = _load(), time.perf_counter()
-    results = suite.run(args.only, quick=args.quick, log=lambda s: print(s, file=sys.stderr, flush=True))
+    results = suite.run(
+        args.only, quick=args.quick, log=lambda s: print(s, file=sys.stderr, flush=True)
+    )
     profiles = {}
     if not args.no_profile:
         for r in results:

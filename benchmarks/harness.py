@@ -33,7 +33,9 @@ class Result:
         return None
 
 
-def time_interleaved(contenders: dict[str, Callable[[], Any]], *, number: int, repeat: int) -> dict[str, float]:
+def time_interleaved(
+    contenders: dict[str, Callable[[], Any]], *, number: int, repeat: int
+) -> dict[str, float]:
     """Median over ``repeat`` rounds of the mean time of ``number`` calls, contenders alternating."""
     samples: dict[str, list[float]] = {k: [] for k in contenders}
     for fn in contenders.values():  # warm up
@@ -63,7 +65,9 @@ def machine() -> dict[str, str]:
         import threadpoolctl  # type: ignore[import-not-found]
 
         pools = threadpoolctl.threadpool_info()
-        info["numpy_blas_threads"] = ", ".join(f"{p['internal_api']}={p['num_threads']}" for p in pools)
+        info["numpy_blas_threads"] = ", ".join(
+            f"{p['internal_api']}={p['num_threads']}" for p in pools
+        )
     except ImportError:
         info["numpy_blas_threads"] = os.environ.get("OMP_NUM_THREADS", "default")
     try:

@@ -48,7 +48,9 @@ def step_peak(build: Callable[[], Callable[[], Any]], warmup: int = 2) -> tuple[
     return float(peak - base), float(between - base)
 
 
-def training_loop(step: Callable[[], Any], steps: int = 1000, every: int = 100) -> list[tuple[int, float]]:
+def training_loop(
+    step: Callable[[], Any], steps: int = 1000, every: int = 100
+) -> list[tuple[int, float]]:
     """Traced memory (bytes, above the level after the first step) every ``every`` steps."""
     gc.collect()
     tracemalloc.start()
@@ -112,7 +114,9 @@ def _paths() -> list[str]:
 
 def in_fresh_process(*args: str) -> Any:
     """Run ``python -m benchmarks.memory *args`` and return what it prints (JSON)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(_paths() + [os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join(_paths() + [os.environ.get("PYTHONPATH", "")])
+    )
     out = subprocess.run([PY, "-m", "benchmarks.memory", *args], check=True, capture_output=True,
                          text=True, env=env, cwd=_paths()[1])  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])

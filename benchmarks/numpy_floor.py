@@ -100,7 +100,11 @@ def conv_backward(
 def maxpool2_forward(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """2x2 max pooling, stride 2 (even sizes): the maxima and the argmax within each window."""
     n, c, h, w = x.shape
-    win = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
+    win = (
+        x.reshape(n, c, h // 2, 2, w // 2, 2)
+        .transpose(0, 1, 2, 4, 3, 5)
+        .reshape(n, c, h // 2, w // 2, 4)
+    )
     idx = win.argmax(axis=-1)
     return np.take_along_axis(win, idx[..., None], axis=-1)[..., 0], idx
 
@@ -109,7 +113,9 @@ def maxpool2_backward(dout: np.ndarray, idx: np.ndarray) -> np.ndarray:
     n, c, ho, wo = dout.shape
     dwin = np.zeros((n, c, ho, wo, 4), dout.dtype)
     np.put_along_axis(dwin, idx[..., None], dout[..., None], axis=-1)
-    return dwin.reshape(n, c, ho, wo, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, 2 * ho, 2 * wo)
+    return (
+        dwin.reshape(n, c, ho, wo, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, 2 * ho, 2 * wo)
+    )
 
 
 class LeNet:

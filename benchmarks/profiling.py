@@ -33,7 +33,11 @@ NAMES = tuple(_BUILDERS)
 
 
 def _short(path: str) -> str:
-    for marker in (os.sep + "dyngrad" + os.sep, os.sep + "benchmarks" + os.sep, "site-packages" + os.sep):
+    for marker in (
+        os.sep + "dyngrad" + os.sep,
+        os.sep + "benchmarks" + os.sep,
+        "site-packages" + os.sep,
+    ):
         cut = path.rfind(marker)
         if cut >= 0:
             return path[cut + 1 :]
@@ -56,7 +60,9 @@ def profile_workload(name: str, top: int = 15) -> str:
     total = stats.total_tt  # type: ignore[attr-defined]
     rows = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:top]  # type: ignore[attr-defined]
     out = io.StringIO()
-    out.write(f"{iterations} iterations, {total / iterations * 1e3:.3f} ms each under the profiler\n")
+    out.write(
+        f"{iterations} iterations, {total / iterations * 1e3:.3f} ms each under the profiler\n"
+    )
     out.write(f"{'calls/iter':>10} {'own %':>6} {'own µs/call':>11} {'cum %':>6}  function\n")
     for (path, line, func), (_, ncalls, tottime, cumtime, _) in rows:
         where = f"{_short(path)}:{line}({func})" if line else func

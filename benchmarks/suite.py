@@ -58,7 +58,9 @@ def _check_same(name: str, outputs: dict[str, Any]) -> None:
         for i, (a, b) in enumerate(zip(got, ref)):
             scale = max(1.0, float(np.max(np.abs(b)))) if b.size else 1.0
             if a.shape != b.shape or not np.allclose(a, b, rtol=1e-3, atol=1e-5 * scale):
-                raise AssertionError(f"{name}: {k} disagrees with dyngrad (result {i}) before timing")
+                raise AssertionError(
+                    f"{name}: {k} disagrees with dyngrad (result {i}) before timing"
+                )
 
 
 def _timed(name: str, unit: str, build: dict[str, Callable[[], Any]], number: int, repeat: int,
@@ -68,7 +70,9 @@ def _timed(name: str, unit: str, build: dict[str, Callable[[], Any]], number: in
     return Result(name, unit, {k: t / scale for k, t in times.items()})
 
 
-def run(only: list[str] | None, quick: bool = False, log: Callable[[str], None] = print) -> list[Result]:
+def run(
+    only: list[str] | None, quick: bool = False, log: Callable[[str], None] = print
+) -> list[Result]:
     mods = _modules()
     rep = 3 if quick else 7
     results: list[Result] = []
@@ -87,13 +91,21 @@ def run(only: list[str] | None, quick: bool = False, log: Callable[[str], None] 
             continue
         log(f"running {name} ...")
         if name == "seed":
-            fns = {k: small.seed_sequence(m) for k, m in mods.items()} | {"numpy": small.seed_numpy()}
+            fns = {k: small.seed_sequence(m) for k, m in mods.items()} | {
+                "numpy": small.seed_numpy()
+            }
             results.append(_timed("seed", "ms/iter", fns, number=200, repeat=rep, scale=1e-3))
         elif name == "small_ops":
-            fns = {k: small.small_ops(m) for k, m in mods.items()} | {"numpy": small.small_ops_numpy()}
-            results.append(_timed("small_ops", "µs/op (fwd+bwd)", fns, number=50, repeat=rep, scale=100e-6))
+            fns = {k: small.small_ops(m) for k, m in mods.items()} | {
+                "numpy": small.small_ops_numpy()
+            }
+            results.append(
+                _timed("small_ops", "µs/op (fwd+bwd)", fns, number=50, repeat=rep, scale=100e-6)
+            )
         elif name == "scalar_mlp":
-            fns = {k: small.scalar_mlp(m) for k, m in mods.items()} | {"numpy": small.scalar_mlp_numpy()}
+            fns = {k: small.scalar_mlp(m) for k, m in mods.items()} | {
+                "numpy": small.scalar_mlp_numpy()
+            }
             results.append(_timed("scalar_mlp", "ms/step", fns, number=100, repeat=rep, scale=1e-3))
         elif name in ("mlp_train", "lenet", "lstm"):
             w = model_weights(name)
@@ -122,7 +134,9 @@ def _deep_chain(mods: dict[str, Any], quick: bool) -> Result:
     res.extra["dyngrad bytes per op (50k / 200k ops)"] = f"{per_k[0]:.0f} / {per_k[1]:.0f} B"
     rss = {lib: memory.chain_peak_rss(lib, small.DEEP) for lib in mods}
     for lib, value in rss.items():
-        res.extra[f"{lib} peak RSS growth, 200k ops (fresh process)"] = f"{value / memory.MiB:.1f} MiB"
+        res.extra[f"{lib} peak RSS growth, 200k ops (fresh process)"] = (
+            f"{value / memory.MiB:.1f} MiB"
+        )
     if "torch" in rss:
         below = rss["dyngrad"] < rss["torch"]
         res.extra["memory: linear in depth, below torch's peak"] = (
@@ -148,7 +162,11 @@ def _memory(quick: bool) -> list[Result]:
     for name in ("mlp_train", "lenet"):
         ours = memory.in_fresh_process("step-dyngrad", name)
         theirs = memory.in_fresh_process("step-numpy", name)
-        res = Result(f"{name} memory", "MiB peak per step", {"dyngrad": ours[0] / memory.MiB, "numpy": theirs[0] / memory.MiB})
+        res = Result(
+            f"{name} memory",
+            "MiB peak per step",
+            {"dyngrad": ours[0] / memory.MiB, "numpy": theirs[0] / memory.MiB},
+        )
         res.extra["held between steps (dyngrad / floor)"] = (
             f"{ours[1] / memory.MiB:.2f} / {theirs[1] / memory.MiB:.2f} MiB"
         )

@@ -88,7 +88,7 @@ def small_ops(m: Any) -> Callable[[], Any]:
 
     def run() -> Any:
         y = x
-        for i in range(_CHAIN // 4):
+        for _ in range(_CHAIN // 4):
             y = (y * 0.9).sin() + 0.1
             y = y.tanh()
         y.sum().backward()

@@ -207,7 +207,9 @@ def test_in_place_history_rebase_matches_torch() -> None:
 
 def test_non_scalar_backward_needs_a_gradient() -> None:
     x = dyngrad.tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+    with pytest.raises(
+        RuntimeError, match="grad can be implicitly created only for scalar outputs"
+    ):
         (x * 2).backward()
     (x * x).backward(dyngrad.tensor([1.0, 0.5]))
     assert x.grad.tolist() == [2.0, 2.0]

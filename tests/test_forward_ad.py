@@ -78,14 +78,14 @@ def _is_float(x: Any) -> bool:
 def _tangents(sample: Sample) -> list[np.ndarray | None]:
     rng = np.random.default_rng(1234)
     return [
-        rng.standard_normal(a.shape)
-        if isinstance(a, np.ndarray) and a.dtype.kind == "f"
-        else None
+        rng.standard_normal(a.shape) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else None
         for a in sample.args
     ]
 
 
-def _forward_mode(module: Any, fw: Any, info: OpInfo, sample: Sample) -> tuple[list[Any], list[Any]]:
+def _forward_mode(
+    module: Any, fw: Any, info: OpInfo, sample: Sample
+) -> tuple[list[Any], list[Any]]:
     """(outputs, their tangents as arrays or None) of the op on dual inputs."""
     args = _inputs(module, sample)
     tangents = _tangents(sample)
@@ -540,7 +540,7 @@ def test_func_jvp_matches_torch_without_fallback(monkeypatch: pytest.MonkeyPatch
     results = []
     for m in (dyngrad, torch):
         x, y, u, v = _inputs_and_tangents(m)
-        results.append(m.func.jvp(lambda a, b: _f(m, a, b), (x, y), (u, v)))
+        results.append(m.func.jvp(lambda a, b, m=m: _f(m, a, b), (x, y), (u, v)))
     for ours, theirs in zip(*results):
         assert not ours.requires_grad
         np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)

@@ -34,7 +34,9 @@ def _cases(dtypes: tuple[str, ...] | None = None, attr: str | None = None) -> li
                 continue
             rng = np.random.default_rng(abs(hash((info.name, dtype))) % 2**32)
             for k, sample in enumerate(info.samples(rng, np.dtype(dtype))):
-                cases.append(pytest.param(info, sample, id=f"{info.name}-{dtype}-{sample.name or k}"))
+                cases.append(
+                    pytest.param(info, sample, id=f"{info.name}-{dtype}-{sample.name or k}")
+                )
     return cases
 
 
@@ -112,7 +114,9 @@ def test_backward_matches_torch(info: OpInfo, sample: Sample) -> None:
     seeds = [rng.standard_normal(tuple(t.shape)).astype(str(t.dtype).split(".")[1]) for t in theirs]
     leaves_o = [x for x in ours_in if isinstance(x, dyngrad.Tensor) and x.requires_grad]
     leaves_t = [x for x in theirs_in if isinstance(x, torch.Tensor) and x.requires_grad]
-    g_o = dyngrad.autograd.grad(ours, leaves_o, [dyngrad.tensor(s) for s in seeds], allow_unused=True)
+    g_o = dyngrad.autograd.grad(
+        ours, leaves_o, [dyngrad.tensor(s) for s in seeds], allow_unused=True
+    )
     g_t = torch.autograd.grad(theirs, leaves_t, [torch.tensor(s) for s in seeds], allow_unused=True)
     for a, b, leaf in zip(g_o, g_t, leaves_o):
         if b is None:
@@ -167,7 +171,9 @@ def test_no_graph_under_no_grad_and_float32_grads(info: OpInfo, sample: Sample) 
         return
     leaves = [x for x in args if isinstance(x, dyngrad.Tensor) and x.requires_grad]
     before = [x.numpy(force=True).copy() for x in leaves]
-    grads = dyngrad.autograd.grad(outs, leaves, [dyngrad.ones_like(o) for o in outs], allow_unused=True)
+    grads = dyngrad.autograd.grad(
+        outs, leaves, [dyngrad.ones_like(o) for o in outs], allow_unused=True
+    )
     for g, x, b in zip(grads, leaves, before):
         np.testing.assert_array_equal(x.numpy(force=True), b)  # inputs never mutated
         if g is not None:

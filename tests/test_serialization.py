@@ -72,14 +72,51 @@ def _file(header: dict, data: bytes = b"") -> io.BytesIO:  # type: ignore[type-a
         lambda: _file({"format": 1, "root": {"t": "pickle", "v": "os.system"}}),
         lambda: io.BytesIO(MAGIC + struct.pack("<Q", 3) + b"{x}"),
         # a header that claims a 10^12-element tensor: refused before allocating
-        lambda: _file({"format": 1, "root": {"t": "tensor", "dtype": "float32",
-                       "shape": [10**6, 10**6], "offset": 0, "nbytes": 4 * 10**12}}),  # fmt: skip
-        lambda: _file({"format": 1, "root": {"t": "tensor", "dtype": "float32", "shape": [4],
-                       "offset": 0, "nbytes": 16}}, b"\x00" * 8),  # fmt: skip
-        lambda: _file({"format": 1, "root": {"t": "tensor", "dtype": "object", "shape": [1],
-                       "offset": 0, "nbytes": 8}}, b"\x00" * 8),  # fmt: skip
-        lambda: _file({"format": 1, "root": {"t": "tensor", "dtype": "float32", "shape": [-1],
-                       "offset": 0, "nbytes": 4}}, b"\x00" * 4),  # fmt: skip
+        lambda: _file(
+            {
+                "format": 1,
+                "root": {
+                    "t": "tensor",
+                    "dtype": "float32",
+                    "shape": [10**6, 10**6],
+                    "offset": 0,
+                    "nbytes": 4 * 10**12,
+                },
+            }
+        ),  # fmt: skip
+        lambda: _file(
+            {
+                "format": 1,
+                "root": {
+                    "t": "tensor",
+                    "dtype": "float32",
+                    "shape": [4],
+                    "offset": 0,
+                    "nbytes": 16,
+                },
+            },
+            b"\x00" * 8,
+        ),  # fmt: skip
+        lambda: _file(
+            {
+                "format": 1,
+                "root": {"t": "tensor", "dtype": "object", "shape": [1], "offset": 0, "nbytes": 8},
+            },
+            b"\x00" * 8,
+        ),  # fmt: skip
+        lambda: _file(
+            {
+                "format": 1,
+                "root": {
+                    "t": "tensor",
+                    "dtype": "float32",
+                    "shape": [-1],
+                    "offset": 0,
+                    "nbytes": 4,
+                },
+            },
+            b"\x00" * 4,
+        ),  # fmt: skip
         lambda: _file({"format": 1, "root": {"t": "int", "v": "9" * 5000}}),
         lambda: _file({"format": 1, "root": {"t": "dict", "items": [[{"x": 1}, None]]}}),
     ],

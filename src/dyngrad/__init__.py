@@ -70,7 +70,6 @@ from ._random import (
 )
 from ._size import Size
 from ._tensor import Tensor
-from .serialization import load, save
 from ._tensor_str import set_printoptions
 from ._why import why_no_grad
 from .autograd import (
@@ -117,6 +116,7 @@ from .ops.elementwise import (
 from .ops.linalg import bmm, dot, matmul, mm, mv
 from .ops.reduction import mean, norm, sum
 from .ops.shape import clone, reshape, squeeze, stack, t, transpose, unbind, unsqueeze
+from .serialization import load, save
 
 # Every other registered op function (ops/*.py register them), without listing each here.
 globals().update({k: v for k, v in ops.FUNCTIONS.items() if k not in globals()})
@@ -146,4 +146,3 @@ def is_tensor(obj: object) -> builtins.bool:
 def numel(input: Tensor) -> builtins.int:  # noqa: A002
     """The number of elements of ``input``."""
     return input.numel()
-

@@ -156,11 +156,15 @@ class _Reader:
         offset, nbytes = node.get("offset"), node.get("nbytes")
         if dtype is None:
             raise _corrupt("unknown dtype")
-        if not isinstance(shape, list) or len(shape) > 64 or not all(
-            isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape
+        if (
+            not isinstance(shape, list)
+            or len(shape) > 64
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)
         ):
             raise _corrupt("bad shape")
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (offset, nbytes)):
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (offset, nbytes)
+        ):
             raise _corrupt("bad offset")
         numel = 1
         for s in shape:
@@ -175,7 +179,9 @@ class _Reader:
         if node.get("parameter") is True:
             from .nn.parameter import Parameter
 
-            t = Parameter(Tensor._make(arr, False, None, 0), requires_grad=bool(node.get("requires_grad")))
+            t = Parameter(
+                Tensor._make(arr, False, None, 0), requires_grad=bool(node.get("requires_grad"))
+            )
         else:
             t = Tensor._make(arr, False, None, 0)
             if node.get("requires_grad") is True and dtype.is_floating_point:
@@ -211,4 +217,3 @@ def load(f: str | os.PathLike[str] | BinaryIO, map_location: Any = None, pickle_
         raise _corrupt("unsupported format version")
     blob = memoryview(data)[start + length :]
     return _Reader(blob).build(header["root"])
-

@@ -40,26 +40,41 @@ def _dataset(m):  # type: ignore[no-untyped-def]
             return 7
 
         def __getitem__(self, i):  # type: ignore[no-untyped-def]
-            return {"x": m.full((2,), float(i)), "pair": (i, i * 0.5), "name": f"s{i}", "flag": i % 2 == 0}
+            return {
+                "x": m.full((2,), float(i)),
+                "pair": (i, i * 0.5),
+                "name": f"s{i}",
+                "flag": i % 2 == 0,
+            }
 
     return Nested()
 
 
 @pytest.mark.skipif(torch is None, reason="PyTorch not installed: parity test skipped")
-@pytest.mark.parametrize("batch_size,drop_last", [(1, False), (3, False), (3, True), (7, False), (10, True)])
+@pytest.mark.parametrize(
+    "batch_size,drop_last", [(1, False), (3, False), (3, True), (7, False), (10, True)]
+)
 def test_batches_and_collation_match_torch(batch_size: int, drop_last: bool) -> None:
-    ours = [_structure(b) for b in DataLoader(_dataset(dyngrad), batch_size=batch_size, drop_last=drop_last)]
+    ours = [
+        _structure(b)
+        for b in DataLoader(_dataset(dyngrad), batch_size=batch_size, drop_last=drop_last)
+    ]
     theirs = [_structure(b) for b in torch.utils.data.DataLoader(_dataset(torch), batch_size=batch_size,
                                                                  drop_last=drop_last)]  # fmt: skip
     assert ours == theirs
-    assert len(DataLoader(_dataset(dyngrad), batch_size=batch_size, drop_last=drop_last)) == len(theirs)
+    assert len(DataLoader(_dataset(dyngrad), batch_size=batch_size, drop_last=drop_last)) == len(
+        theirs
+    )
 
 
 @pytest.mark.skipif(torch is None, reason="PyTorch not installed: parity test skipped")
 def test_tensor_dataset_batches_match_torch() -> None:
     x = np.arange(20, dtype=np.float32).reshape(10, 2)
     y = np.arange(10)
-    ours = [_structure(b) for b in DataLoader(TensorDataset(dyngrad.tensor(x), dyngrad.tensor(y)), batch_size=4)]
+    ours = [
+        _structure(b)
+        for b in DataLoader(TensorDataset(dyngrad.tensor(x), dyngrad.tensor(y)), batch_size=4)
+    ]
     ds = torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y))
     theirs = [_structure(b) for b in torch.utils.data.DataLoader(ds, batch_size=4)]
     assert ours == theirs
@@ -70,7 +85,9 @@ def test_shuffle_is_a_permutation_and_repeats_with_a_seeded_generator() -> None:
 
     def epoch(seed):  # type: ignore[no-untyped-def]
         g = dyngrad.Generator().manual_seed(seed)
-        return [int(v) for (b,) in DataLoader(ds, batch_size=8, shuffle=True, generator=g) for v in b]
+        return [
+            int(v) for (b,) in DataLoader(ds, batch_size=8, shuffle=True, generator=g) for v in b
+        ]
 
     first = epoch(1)
     assert sorted(first) == list(range(50)) and first != list(range(50))
@@ -87,7 +104,9 @@ def test_random_split_subset_concat() -> None:
     a, b = random_split(ds, [7, 3], generator=dyngrad.Generator().manual_seed(0))
     assert len(a) == 7 and len(b) == 3
     assert sorted(int(a[i][0]) for i in range(7)) + [] != []
-    assert sorted([int(a[i][0]) for i in range(7)] + [int(b[i][0]) for i in range(3)]) == list(range(10))
+    assert sorted([int(a[i][0]) for i in range(7)] + [int(b[i][0]) for i in range(3)]) == list(
+        range(10)
+    )
     frac = random_split(ds, [0.5, 0.3, 0.2])
     assert [len(s) for s in frac] == [5, 3, 2]
     with pytest.raises(ValueError, match="Sum of input lengths"):

@@ -398,7 +398,9 @@ class Program:
             if r not in chosen:
                 chosen.append(r)
         rng = np.random.default_rng(self.c.integer(0, 1000))
-        seeds = [rng.standard_normal(tuple(r.theirs.shape)).astype(_np_dtype(r.theirs)) for r in chosen]
+        seeds = [
+            rng.standard_normal(tuple(r.theirs.shape)).astype(_np_dtype(r.theirs)) for r in chosen
+        ]
         names = ", ".join(r.name for r in chosen)
         leaves = [v for v in self.values if v.leaf]
         self.stats.backward_passes += 1
@@ -424,9 +426,13 @@ class Program:
                 return
             self.compare_grads(leaves)
 
-    def double_backward(self, roots: list[Value], seeds: list[np.ndarray], leaves: list[Value]) -> None:
+    def double_backward(
+        self, roots: list[Value], seeds: list[np.ndarray], leaves: list[Value]
+    ) -> None:
         rng = np.random.default_rng(len(seeds))
-        weights = [rng.standard_normal(tuple(x.theirs.shape)).astype(_np_dtype(x.theirs)) for x in leaves]
+        weights = [
+            rng.standard_normal(tuple(x.theirs.shape)).astype(_np_dtype(x.theirs)) for x in leaves
+        ]
         self.lines.append(
             f"gs = m.autograd.grad([{', '.join(r.name for r in roots)}], "
             f"[{', '.join(x.name for x in leaves)}], <seeds>, create_graph=True, allow_unused=True)"
@@ -448,7 +454,9 @@ class Program:
         atol, rtol = self.grad_tolerance()
         for x, go, gt in zip(leaves, pair[0], pair[1]):
             if (go is None) != (gt is None):
-                self.fail(f"first-order grad of {x.name}: ours {go is not None}, torch {gt is not None}")
+                self.fail(
+                    f"first-order grad of {x.name}: ours {go is not None}, torch {gt is not None}"
+                )
             if gt is not None:
                 # Note: requires_grad of a first-order gradient is not compared: torch's
                 # backward formulas take the input even where the gradient does not depend
@@ -496,7 +504,9 @@ class Program:
                 continue
             if dtype_name(go) != dtype_name(gt):
                 self.fail(f"{x.name}.grad: dtype {go.dtype} != torch {gt.dtype}")
-            problem = values_mismatch(as_numpy(go), as_numpy(gt), atol * magnitude(as_numpy(gt)), rtol)
+            problem = values_mismatch(
+                as_numpy(go), as_numpy(gt), atol * magnitude(as_numpy(gt)), rtol
+            )
             if problem:
                 self.fail(f"{x.name}.grad: {problem}")
 
@@ -511,8 +521,10 @@ def _fits(v: Value, a: np.ndarray, exact: bool) -> bool:
     if a.dtype.kind != "f" or not dt.startswith("float"):
         return False
     try:
-        return np.broadcast_shapes(shape, a.shape) == a.shape and shape != a.shape or (
-            shape == a.shape and dt != a.dtype.name
+        return (
+            np.broadcast_shapes(shape, a.shape) == a.shape
+            and shape != a.shape
+            or (shape == a.shape and dt != a.dtype.name)
         )
     except ValueError:
         return False

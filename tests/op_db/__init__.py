@@ -63,7 +63,19 @@ class OpInfo:
         return self.name
 
 
-FAMILIES = ("foundation", "elementwise", "reduction", "linalg", "shape", "indexing", "nn_activation", "nn_loss", "nn_indexing", "nn_conv", "nn_norm")
+FAMILIES = (
+    "foundation",
+    "elementwise",
+    "reduction",
+    "linalg",
+    "shape",
+    "indexing",
+    "nn_activation",
+    "nn_loss",
+    "nn_indexing",
+    "nn_conv",
+    "nn_norm",
+)
 
 
 def all_ops() -> list[OpInfo]:

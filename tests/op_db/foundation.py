@@ -27,8 +27,10 @@ def _clamp_samples(rng, dtype):  # type: ignore[no-untyped-def]
         Sample((x,), {"min": -0.5, "max": 0.5}, name="scalars"),
         Sample((x,), {"min": -0.5}, name="min-only"),
         Sample((x,), {"max": 0.5}, name="max-only"),
-        Sample((x, arr(rng, (5,), dtype, -1.0, -0.2), arr(rng, (4, 1), dtype, 0.2, 1.0)),
-               name="tensor-bounds"),  # fmt: skip
+        Sample(
+            (x, arr(rng, (5,), dtype, -1.0, -0.2), arr(rng, (4, 1), dtype, 0.2, 1.0)),
+            name="tensor-bounds",
+        ),  # fmt: skip
     ]
 
 
@@ -39,8 +41,12 @@ OPS = [
     OpInfo("rsub", lambda m, a: 2 - a, unary_samples(), ("RsubBackward1",)),
     OpInfo("mul", lambda m, a, b: a * b, binary_samples(), ("MulBackward0",)),
     OpInfo("div", lambda m, a, b: a / b, binary_samples(arr, away_from_zero), ("DivBackward0",)),
-    OpInfo("rdiv", lambda m, a: 2 / a, unary_samples(away_from_zero),
-           ("ReciprocalBackward0", "MulBackward0")),  # fmt: skip
+    OpInfo(
+        "rdiv",
+        lambda m, a: 2 / a,
+        unary_samples(away_from_zero),
+        ("ReciprocalBackward0", "MulBackward0"),
+    ),  # fmt: skip
     OpInfo("neg", lambda m, a: -a, unary_samples(), ("NegBackward0",)),
     OpInfo("pow_scalar", lambda m, a: a**3, unary_samples(), ("PowBackward0",)),
     OpInfo("pow_scalar_frac", lambda m, a: a**1.5, unary_samples(positive), ("PowBackward0",)),
@@ -53,20 +59,36 @@ OPS = [
     OpInfo("cos", lambda m, a: m.cos(a), unary_samples(), ("CosBackward0",)),
     OpInfo("tanh", lambda m, a: m.tanh(a), unary_samples(), ("TanhBackward0",)),
     OpInfo("sigmoid", lambda m, a: m.sigmoid(a), unary_samples(), ("SigmoidBackward0",)),
-    OpInfo("relu", lambda m, a: m.relu(a), unary_samples(away_from_zero), ("ReluBackward0",),
-           gradgrad=True),  # fmt: skip
+    OpInfo(
+        "relu",
+        lambda m, a: m.relu(a),
+        unary_samples(away_from_zero),
+        ("ReluBackward0",),
+        gradgrad=True,
+    ),  # fmt: skip
     OpInfo("abs", lambda m, a: m.abs(a), unary_samples(away_from_zero), ("AbsBackward0",)),
     OpInfo("sign", lambda m, a: m.sign(a), unary_samples(away_from_zero), ("SignBackward0",)),
     OpInfo("maximum", lambda m, a, b: m.maximum(a, b), binary_samples(), ("MaximumBackward0",)),
     OpInfo("minimum", lambda m, a, b: m.minimum(a, b), binary_samples(), ("MinimumBackward0",)),
-    OpInfo("clamp", lambda m, *a, **k: m.clamp(*a, **k), _clamp_samples,
-           ("ClampBackward0", "ClampBackward1")),  # fmt: skip
+    OpInfo(
+        "clamp",
+        lambda m, *a, **k: m.clamp(*a, **k),
+        _clamp_samples,
+        ("ClampBackward0", "ClampBackward1"),
+    ),  # fmt: skip
     OpInfo("where", lambda m, c, a, b: m.where(c, a, b), _where_samples, ("WhereBackward0",)),
 ]
 
 OPS += [
-    OpInfo(name, fn, binary_samples(), grad=False, gradgrad=False, gradcheck=False,
-           dtypes=("float32", "float64", "int64", "int32", "bool"))  # fmt: skip
+    OpInfo(
+        name,
+        fn,
+        binary_samples(),
+        grad=False,
+        gradgrad=False,
+        gradcheck=False,
+        dtypes=("float32", "float64", "int64", "int32", "bool"),
+    )  # fmt: skip
     for name, fn in [
         ("eq", lambda m, a, b: a == b),
         ("ne", lambda m, a, b: a != b),
@@ -77,8 +99,15 @@ OPS += [
     ]
 ]
 OPS += [
-    OpInfo(f"{name}_int", fn, binary_samples(), grad=False, gradgrad=False, gradcheck=False,
-           dtypes=("int64", "int32", "uint8"))  # fmt: skip
+    OpInfo(
+        f"{name}_int",
+        fn,
+        binary_samples(),
+        grad=False,
+        gradgrad=False,
+        gradcheck=False,
+        dtypes=("int64", "int32", "uint8"),
+    )  # fmt: skip
     for name, fn in [
         ("add", lambda m, a, b: a + b),
         ("mul", lambda m, a, b: a * b),

@@ -22,7 +22,10 @@ OPTIMIZERS = [
     ("RMSprop", {"lr": 0.01}),
     ("RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.01}),
     ("Adagrad", {"lr": 0.1}),
-    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1, "weight_decay": 0.1}),
+    (
+        "Adagrad",
+        {"lr": 0.1, "lr_decay": 0.01, "initial_accumulator_value": 0.1, "weight_decay": 0.1},
+    ),
     ("Adadelta", {}),
     ("Adadelta", {"lr": 0.5, "rho": 0.8, "weight_decay": 0.01}),
 ]
@@ -46,14 +49,18 @@ def _trajectory(m, name, options, steps=20, scheduler=None):  # type: ignore[no-
         loss.backward()
         opt.step()
         if sched is not None:
-            sched.step() if not isinstance(sched, m.optim.lr_scheduler.ReduceLROnPlateau) else sched.step(loss.item())
+            sched.step() if not isinstance(
+                sched, m.optim.lr_scheduler.ReduceLROnPlateau
+            ) else sched.step(loss.item())
             history.append(opt.param_groups[0]["lr"])
         history.append(w.detach().numpy().copy())
         history.append(b.detach().numpy().copy())
     return history
 
 
-@pytest.mark.parametrize("name,options", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)])
+@pytest.mark.parametrize(
+    "name,options", OPTIMIZERS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(OPTIMIZERS)]
+)
 def test_optimizer_trajectory_matches_torch(name: str, options: dict) -> None:  # type: ignore[type-arg]
     ours = _trajectory(dyngrad, name, options)
     theirs = _trajectory(torch, name, options)

@@ -16,7 +16,6 @@ from .anomaly_mode import (
 )
 from .engine import run_backward
 from .function import Function, FunctionCtx, once_differentiable
-from .gradcheck import gradcheck, gradgradcheck
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -25,6 +24,7 @@ from .grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from .gradcheck import gradcheck, gradgradcheck
 from .graph import Node, tensor_type
 from .graph_summary import graph_summary
 
@@ -166,5 +166,3 @@ def grad(
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
     return tuple(result)
-
-

@@ -87,7 +87,9 @@ def _root_edge(t: Tensor, index: int) -> tuple[Node, int]:
         return t._grad_fn, t._output_nr
     if t._rg and not _no_grad_view(t):
         return grad_accumulator(t), 0
-    raise RuntimeError(f"element {index} of tensors does not require grad and does not have a grad_fn")
+    raise RuntimeError(
+        f"element {index} of tensors does not require grad and does not have a grad_fn"
+    )
 
 
 def _no_grad_view(t: Tensor) -> bool:
@@ -115,7 +117,9 @@ def _count_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
 def _needed_nodes(deps: dict[Node, int], roots: Sequence[Node], targets: set[Node]) -> set[Node]:
     """Nodes from which some target is reachable: only these run in autograd.grad."""
     # children before parents: creation order, with the leaves' AccumulateGrad nodes first
-    nodes = sorted(set(deps) | set(roots), key=lambda n: -1 if n.__class__ is AccumulateGrad else n._seq)
+    nodes = sorted(
+        set(deps) | set(roots), key=lambda n: -1 if n.__class__ is AccumulateGrad else n._seq
+    )
     needed: set[Node] = set()
     for node in nodes:
         if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):

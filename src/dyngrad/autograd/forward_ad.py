@@ -265,7 +265,9 @@ def make_dual(tensor: Tensor, tangent: Tensor, *, level: int | None = None) -> T
 
 def _check_floating(tensor: Tensor, tangent: Tensor) -> None:
     if not tensor.is_floating_point():
-        raise ValueError(f"Expected primal to be floating point or complex, but got: {tensor.dtype}")
+        raise ValueError(
+            f"Expected primal to be floating point or complex, but got: {tensor.dtype}"
+        )
     if not tangent.is_floating_point():
         raise ValueError(
             f"Expected tangent to be floating point or complex, but got: {tangent.dtype}"

@@ -196,7 +196,7 @@ class Function(FunctionCtx, metaclass=_FunctionMeta):
         In forward mode (inputs with tangents) ``forward`` sees the primals only, and
         ``jvp`` gives the outputs' tangents (see :func:`_attach_tangents`).
         """
-        ctx = cls._backward_cls.__new__(cls._backward_cls)
+        ctx = cls._backward_cls.__new__(cls._backward_cls)  # type: ignore[call-overload]
         is_tensor = tuple(isinstance(a, Tensor) for a in args)
         ctx._arg_is_tensor = is_tensor
         ctx._needs_input_grad = tuple(t and a._rg for a, t in zip(args, is_tensor))
@@ -246,10 +246,10 @@ def _attach_tangents(
     ctx._jvp_saved = ctx.__dict__.pop("_to_save_forward", ())
     try:
         for level in levels:
-            tangents = []
+            tangents = []  # type: ignore[var-annotated]
             for a in args:
                 if not isinstance(a, Tensor):
-                    tangents.append(None)
+                    tangents.append(None)  # type: ignore[arg-type]
                     continue
                 t = forward_ad.tangent_at(a, level)
                 tangents.append(zeros_like(a.detach()) if t is None else t)
@@ -303,7 +303,7 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple[Any, ...], output: Any, re
                 metas.append((a._data.shape, a._data.dtype))
             else:
                 edges.append((None, 0))
-                metas.append(None)
+                metas.append(None)  # type: ignore[arg-type]
     ctx.next_functions = tuple(edges)
     ctx._seq = _next_seq()
     ctx._in_meta = tuple(metas)
@@ -328,8 +328,10 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple[Any, ...], output: Any, re
             alias = Tensor._make(out._data, False, None, 0)
             alias._vc = version_counter(out)
             out = alias
-        out_meta.append((out._data.shape, out._data.dtype))
-        differentiable = record and out._data.dtype.kind == "f" and not any(out is n for n in non_diff)
+        out_meta.append((out._data.shape, out._data.dtype))  # type: ignore[arg-type]
+        differentiable = (
+            record and out._data.dtype.kind == "f" and not any(out is n for n in non_diff)
+        )
         if differentiable:
             out._rg = True
             out._grad_fn = ctx

@@ -40,7 +40,9 @@ _state = grad_mode.state
 VIEW_OF_LEAF_MESSAGE = (
     "a view of a leaf Variable that requires grad is being used in an in-place operation."
 )
-_NO_GRAD_VIEW = "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+_NO_GRAD_VIEW = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled."
+)
 _NO_GRAD_STALE = (
     "A view was created in no_grad mode and its base or another view of its base has been "
     "modified inplace with grad mode enabled."

@@ -9,7 +9,6 @@ registration order, then its children's, with dotted names, as torch does.
 
 from __future__ import annotations
 
-
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
@@ -100,7 +99,9 @@ class Module:
         output = self.forward(*args, **kwargs)
         post_kwargs = self._forward_hooks_with_kwargs
         for key, hook in list(post.items()):  # type: ignore[union-attr]
-            result = hook(self, args, kwargs, output) if key in post_kwargs else hook(self, args, output)
+            result = (
+                hook(self, args, kwargs, output) if key in post_kwargs else hook(self, args, output)
+            )
             if result is not None:
                 output = result
         return output
@@ -167,7 +168,9 @@ class Module:
                 )
             if isinstance(value, Buffer):
                 self._forget(name)
-                self.register_buffer(name, Tensor._make(value._data, False, None, 0), value.persistent)
+                self.register_buffer(
+                    name, Tensor._make(value._data, False, None, 0), value.persistent
+                )
             else:
                 d["_buffers"][name] = value
         else:
@@ -210,9 +213,13 @@ class Module:
             raise KeyError(f'{kind} name can\'t contain "."')
         if name == "":
             raise KeyError(f'{kind} name can\'t be empty string ""')
-        if hasattr(self, name) and name not in self.__dict__[
-            {"parameter": "_parameters", "buffer": "_buffers", "module": "_modules"}[kind]
-        ]:
+        if (
+            hasattr(self, name)
+            and name
+            not in self.__dict__[
+                {"parameter": "_parameters", "buffer": "_buffers", "module": "_modules"}[kind]
+            ]
+        ):
             raise KeyError(f"attribute '{name}' already exists")
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -324,7 +331,11 @@ class Module:
     def _named_members(self, store: str, prefix: str, recurse: bool,
                        remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:  # fmt: skip
         seen: set[int] = set()
-        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
+        modules = (
+            self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+            if recurse
+            else [(prefix, self)]
+        )
         for mod_prefix, mod in modules:
             for name, value in mod.__dict__[store].items():
                 if value is None or (remove_duplicate and id(value) in seen):
@@ -448,7 +459,9 @@ class Module:
                 destination[prefix + name] = b if keep_vars else b.detach()
         for name, child in self._modules.items():
             if child is not None:
-                child.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+                child.state_dict(
+                    destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars
+                )
         return destination  # type: ignore[no-any-return]
 
     def load_state_dict(self, state_dict: Any, strict: bool = True,
@@ -484,12 +497,21 @@ class Module:
                     target._bump_version()
         if strict:
             if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+                errors.insert(
+                    0,
+                    "Unexpected key(s) in state_dict: "
+                    + ", ".join(f'"{k}"' for k in unexpected)
+                    + ". ",
+                )
             if missing:
-                errors.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ")
+                errors.insert(
+                    0,
+                    "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". ",
+                )
         if errors:
             raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(errors)
+                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                + "\n\t".join(errors)
             )
         return _IncompatibleKeys(missing, unexpected)
 
@@ -498,7 +520,9 @@ class Module:
         mod = self.get_submodule(module_path)
         if name in mod._parameters:
             old = mod._parameters[name]
-            mod._parameters[name] = Parameter(value.detach(), old.requires_grad if old is not None else True)
+            mod._parameters[name] = Parameter(
+                value.detach(), old.requires_grad if old is not None else True
+            )
         else:
             mod._buffers[name] = value
 
@@ -534,5 +558,8 @@ class Module:
 def _type_name(value: Any) -> str:
     if isinstance(value, Tensor):
         return "torch." + _LEGACY[value.dtype.name]
-    return f"{type(value).__module__}.{type(value).__name__}" if type(value).__module__ != "builtins" else type(value).__name__
-
+    return (
+        f"{type(value).__module__}.{type(value).__name__}"
+        if type(value).__module__ != "builtins"
+        else type(value).__name__
+    )

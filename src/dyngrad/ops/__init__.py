@@ -1,6 +1,6 @@
 """Every op: forward and backward side by side, one registration each (see _registry)."""
 
-from . import (
+from . import (  # nn.functional's fused kernels
     contraction,
     elementwise,
     elementwise_division,
@@ -20,6 +20,18 @@ from . import (
     linalg_fused,
     linalg_spectral,
     matrix_parts,
+    nn_activation,
+    nn_indexing,
+    nn_loss,
+    nn_norm,
+    nn_ops,
+    nn_ops_adaptive,
+    nn_ops_fold,
+    nn_ops_interpolate,
+    nn_ops_pool_api,
+    nn_rnn,
+    nn_rnn_layer,
+    nn_softmax,
     reduction,
     reduction_minmax,
     reduction_norm,
@@ -31,8 +43,5 @@ from . import (
     shape_join,
     shape_permute,
     shape_rearrange,
-)
-from . import nn_activation, nn_indexing, nn_loss, nn_softmax  # nn.functional's fused kernels
-from . import nn_ops, nn_ops_adaptive, nn_ops_fold, nn_ops_interpolate, nn_ops_pool_api  # conv, pooling
-from . import nn_norm, nn_rnn, nn_rnn_layer  # normalization kernels, fused recurrent cells and layer
+)  # conv, pooling  # normalization kernels, fused recurrent cells and layer
 from ._registry import FUNCTIONS

@@ -32,16 +32,15 @@ from .._tensor import Tensor
 from ..autograd import forward_ad, grad_mode
 from ..autograd.anomaly_mode import remember_forward
 from ..autograd.anomaly_mode import state as _anomaly
+from ..autograd.engine import backward_running
 from ..autograd.graph import (
     Node,
     _next_seq,
     grad_accumulator,
-    init_node,
     save_inputs,
     save_output,
     version_counter,
 )
-from ..autograd.engine import backward_running
 from ..autograd.graph_summary import check_accumulation
 from ..autograd.sites import user_site
 from ..autograd.views import NO_GRAD as NO_GRAD_VIEW
@@ -50,8 +49,17 @@ from ..autograd.views import refresh as refresh_view
 from ..autograd.views import refresh_requires_grad as refresh_view_requires_grad
 from .view_inplace import positions, rebase_view
 
-__all__ = ["OpNode", "register", "make_inplace", "tangent_sum", "FUNCTIONS", "SAME", "FLOAT",
-           "COMPARE", "OWN"]
+__all__ = [
+    "OpNode",
+    "register",
+    "make_inplace",
+    "tangent_sum",
+    "FUNCTIONS",
+    "SAME",
+    "FLOAT",
+    "COMPARE",
+    "OWN",
+]
 
 SAME = "same"  # result dtype = torch.result_type of the inputs; inputs cast to it
 FLOAT = "float"  # as SAME, but integer/bool results become the default float dtype
@@ -327,7 +335,9 @@ def tangent_sum(*terms: Any) -> Any:
     return total
 
 
-def _only_needed(save_for: tuple[tuple[int, ...], ...], node: Node, values: tuple[Any, ...]) -> tuple[Any, ...]:
+def _only_needed(
+    save_for: tuple[tuple[int, ...], ...], node: Node, values: tuple[Any, ...]
+) -> tuple[Any, ...]:
     """The values to save, None where no input that needs a gradient uses one (torch saves
     only those: an in-place change of the others is then no error)."""
     edges = node.next_functions
@@ -508,7 +518,7 @@ def check_no_partial_overlap(t: Tensor, other: Tensor) -> None:
     if a.__array_interface__ == b.__array_interface__:
         return
     try:
-        overlap = np.shares_memory(a, b, max_work=100_000)
+        overlap = np.shares_memory(a, b, max_work=100_000)  # type: ignore[arg-type]
     except np.exceptions.TooHardError:  # torch gives up as well ("too hard": allowed)
         return
     if overlap:
@@ -563,8 +573,7 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
         snapshot = Tensor._make(data.copy(), self._rg, self._grad_fn, self._output_nr)
         node._saved = tuple(snapshot if s is self else s for s in node._saved)
         node._saved_versions = tuple(
-            0 if s is snapshot else v
-            for s, v in zip(node._saved, node._saved_versions or ())
+            0 if s is snapshot else v for s, v in zip(node._saved, node._saved_versions or ())
         )
         version_counter(snapshot)
     if data.flags.writeable:

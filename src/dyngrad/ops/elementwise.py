@@ -159,7 +159,7 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     return node.apply(input, other, alpha=alpha)
 
 
-Tensor.__rsub__ = lambda self, other: rsub(self, other)  # type: ignore[attr-defined]
+Tensor.__rsub__ = lambda self, other: rsub(self, other)  # type: ignore[attr-defined, method-assign]
 
 
 class MulBackward0(OpNode):
@@ -204,7 +204,9 @@ class DivBackward0(OpNode):
 
     def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
         """ż = ȧ / b − ḃ · a / b²."""
-        return tangent_sum(None if da is None else da / b, None if db is None else -db * a / (b * b))
+        return tangent_sum(
+            None if da is None else da / b, None if db is None else -db * a / (b * b)
+        )
 
 
 _NO_ROUNDING_MODE: Any = "<no rounding_mode>"  # not passed at all (None selects DivBackward2)
@@ -278,7 +280,7 @@ def reciprocal(input: Tensor) -> Tensor:
     return ReciprocalBackward0.apply(input)
 
 
-Tensor.__rtruediv__ = lambda self, other: reciprocal(self) * other  # type: ignore[attr-defined]
+Tensor.__rtruediv__ = lambda self, other: reciprocal(self) * other  # type: ignore[attr-defined, method-assign]
 
 
 # --- unary math ---------------------------------------------------------------------------

@@ -86,7 +86,9 @@ class DivBackward2(OpNode):
         """Without rounding ż = ȧ / b − ḃ · a / b²; rounded ż = 0."""
         if self.mode is not None:
             return zeros_like_grad(z)
-        return tangent_sum(None if da is None else da / b, None if db is None else -db * a / (b * b))
+        return tangent_sum(
+            None if da is None else da / b, None if db is None else -db * a / (b * b)
+        )
 
 
 def divide_rounded(input: Any, other: Any, rounding_mode: str | None) -> Tensor:
@@ -119,7 +121,6 @@ def _as_true_division_operands(input: Any, other: Any) -> tuple[Any, Any]:
 class NotImplementedGrad(OpNode):
     """Forward of an op torch gives no derivative (``x // y``, ``2 % x``); the backward
     raises torch's error. torch names this node ``NotImplemented``."""
-
 
     def forward(self, a: Any, b: Any, compute: Any = None, aten: str = "") -> Any:
         self.aten = aten
@@ -159,7 +160,6 @@ def _fmod(a: Any, b: Any) -> Any:
 
 class RemainderBackward0(OpNode):
     """z = a − s·⌊a/s⌋ (scalar divisor s, result has the sign of s);  ā = z̄."""
-
 
     def forward(self, a: Any, s: Any) -> Any:
         return _remainder(a, s)
@@ -204,7 +204,6 @@ def remainder(input: Any, other: Any) -> Tensor:
 
 class FmodBackward0(OpNode):
     """z = a − s·trunc(a/s) (scalar divisor s, result has the sign of a);  ā = z̄."""
-
 
     def forward(self, a: Any, s: Any) -> Any:
         return _fmod(a, s)

@@ -161,4 +161,4 @@ def _rpow(self: Tensor, other: Any) -> Any:
     return pow(other, self)
 
 
-Tensor.__rpow__ = _rpow  # type: ignore[attr-defined]
+Tensor.__rpow__ = _rpow  # type: ignore[attr-defined, method-assign]

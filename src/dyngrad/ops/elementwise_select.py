@@ -22,7 +22,7 @@ _BITS = {np.dtype(np.float32): np.dtype(np.int32), np.dtype(np.float64): np.dtyp
 
 
 def _is_plus_zero(x: np.ndarray) -> bool:
-    return x.ndim == 0 and not x.view(_BITS[x.dtype]).any()
+    return x.ndim == 0 and not x.view(_BITS[x.dtype]).any()  # type: ignore[call-overload]
 
 
 def where_select(c: np.ndarray, a: Any, b: Any) -> np.ndarray:
@@ -39,18 +39,18 @@ def where_select(c: np.ndarray, a: Any, b: Any) -> np.ndarray:
     b_zero = not b_full and _is_plus_zero(b)
     if not (a_full or a_zero) or not (b_full or b_zero):
         return np.where(c, a, b)
-    ones = c.view(np.uint8).astype(bits)  # 1 where c, 0 elsewhere
+    ones = c.view(np.uint8).astype(bits)  # type: ignore[call-overload]  # 1 where c, 0 elsewhere
     if a_zero and b_zero:
         return np.zeros(shape, a.dtype)
     if a_zero:  # b where not c: mask ones - 1 is all ones there, 0 where c
         ones -= 1
-        out = np.bitwise_and(b.view(bits), ones, out=ones)
+        out = np.bitwise_and(b.view(bits), ones, out=ones)  # type: ignore[call-overload]
     elif b_zero:  # a where c: -ones is all ones there
         np.negative(ones, out=ones)
-        out = np.bitwise_and(a.view(bits), ones, out=ones)
+        out = np.bitwise_and(a.view(bits), ones, out=ones)  # type: ignore[call-overload]
     else:
         keep_a = np.negative(ones)
         ones -= 1
-        out = np.bitwise_and(b.view(bits), ones, out=ones)
-        out |= np.bitwise_and(a.view(bits), keep_a, out=keep_a)
+        out = np.bitwise_and(b.view(bits), ones, out=ones)  # type: ignore[call-overload]
+        out |= np.bitwise_and(a.view(bits), keep_a, out=keep_a)  # type: ignore[call-overload]
     return out.view(a.dtype)

@@ -22,7 +22,6 @@ from .linalg import (
     column_major,
     mat1_grad,
     mat2_grad,
-    mm,
     mv,
 )
 

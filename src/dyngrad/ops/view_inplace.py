@@ -154,4 +154,3 @@ def rebase_view(view: Tensor, fn: Node | None) -> None:
     view._output_nr = 0
     view._rg = True
     view._view = (base, kind, view._vc.value)  # type: ignore[union-attr]
-

@@ -64,13 +64,17 @@ class SGD(Optimizer):
                                       maximize=maximize, foreach=foreach,
                                       differentiable=differentiable, fused=fused))  # fmt: skip
 
-    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         g = _grad_with_decay(p, grad, group)
         momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = Tensor._make(np.array(g, copy=True), False, None, 0)
+                buf = state["momentum_buffer"] = Tensor._make(
+                    np.array(g, copy=True), False, None, 0
+                )
             else:
                 b = buf._data
                 b *= momentum
@@ -100,14 +104,21 @@ class Adam(Optimizer):
                                       capturable=capturable, differentiable=differentiable,
                                       fused=fused, decoupled_weight_decay=decoupled_weight_decay or self.decoupled))  # fmt: skip
 
-    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = _step_tensor()
             state["exp_avg"] = _zeros_like(p)
             state["exp_avg_sq"] = _zeros_like(p)
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = _zeros_like(p)
-        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        lr, (beta1, beta2), eps, wd = (
+            group["lr"],
+            group["betas"],
+            group["eps"],
+            group["weight_decay"],
+        )
         g = -grad._data if group["maximize"] else grad._data
         state["step"]._data += 1
         step = float(state["step"]._data)
@@ -157,7 +168,9 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered, capturable=capturable,
                                       foreach=foreach, maximize=maximize, differentiable=differentiable))  # fmt: skip
 
-    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = _step_tensor()
             state["square_avg"] = _zeros_like(p)
@@ -207,11 +220,14 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 self.state[p] = {
                     "step": _step_tensor(),
-                    "sum": Tensor._make(np.full_like(p._data, group["initial_accumulator_value"]),
-                                        False, None, 0),  # fmt: skip
+                    "sum": Tensor._make(
+                        np.full_like(p._data, group["initial_accumulator_value"]), False, None, 0
+                    ),  # fmt: skip
                 }
 
-    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         state["step"]._data += 1
         step = float(state["step"]._data)
         g = _grad_with_decay(p, grad, group)
@@ -237,7 +253,9 @@ class Adadelta(Optimizer):
                                       foreach=foreach, capturable=capturable, maximize=maximize,
                                       differentiable=differentiable))  # fmt: skip
 
-    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         if not state:
             state["step"] = _step_tensor()
             state["square_avg"] = _zeros_like(p)

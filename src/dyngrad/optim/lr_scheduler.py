@@ -68,7 +68,9 @@ _LRScheduler = LRScheduler
 class StepLR(LRScheduler):
     """lr ← lr·γ every ``step_size`` epochs."""
 
-    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+    def __init__(
+        self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1
+    ) -> None:
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -112,7 +114,9 @@ class ExponentialLR(LRScheduler):
 class CosineAnnealingLR(LRScheduler):
     """lr follows η_min + (η₀ − η_min)(1 + cos(π·t/T_max))/2, applied recursively as torch."""
 
-    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:  # noqa: N803
+    def __init__(
+        self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1
+    ) -> None:  # noqa: N803
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -122,12 +126,17 @@ class CosineAnnealingLR(LRScheduler):
         if t == 0:
             return [g["lr"] for g in groups]
         if self._step_count == 1 and t > 0:
-            return [eta + (base - eta) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs]
+            return [
+                eta + (base - eta) * (1 + math.cos(t * math.pi / T)) / 2 for base in self.base_lrs
+            ]
         if (t - 1 - T) % (2 * T) == 0:
             return [g["lr"] + (base - eta) * (1 - math.cos(math.pi / T)) / 2
                     for base, g in zip(self.base_lrs, groups)]  # fmt: skip
         return [
-            (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T)) * (g["lr"] - eta) + eta
+            (1 + math.cos(math.pi * t / T))
+            / (1 + math.cos(math.pi * (t - 1) / T))
+            * (g["lr"] - eta)
+            + eta
             for g in groups
         ]
 
@@ -161,21 +170,31 @@ class OneCycleLR(LRScheduler):
                  three_phase: bool = False, last_epoch: int = -1) -> None:  # fmt: skip
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
-                raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+                raise ValueError(
+                    "You must define either total_steps OR (epochs AND steps_per_epoch)"
+                )
             total_steps = epochs * steps_per_epoch
         if total_steps <= 0:
             raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
         if not 0 <= pct_start <= 1:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}")
+            raise ValueError(
+                f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
+            )
         self.total_steps = total_steps
         self._anneal = self._cos if anneal_strategy == "cos" else self._linear
         warm = float(pct_start * total_steps) - 1
         if three_phase:
             self._phases = [
                 (warm, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                (float(2 * pct_start * total_steps) - 2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                (
+                    float(2 * pct_start * total_steps) - 2,
+                    "max_lr",
+                    "initial_lr",
+                    "base_momentum",
+                    "max_momentum",
+                ),
                 (total_steps - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
         else:
@@ -193,7 +212,9 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+                raise ValueError(
+                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+                )
             self.use_beta1 = "betas" in optimizer.defaults
             for g in groups:
                 if last_epoch == -1:
@@ -265,9 +286,15 @@ class ReduceLROnPlateau:
 
     def _better(self, a: float, best: float) -> bool:
         if self.mode == "min":
-            edge = best * (1 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold
+            edge = (
+                best * (1 - self.threshold)
+                if self.threshold_mode == "rel"
+                else best - self.threshold
+            )
             return a < edge
-        edge = best * (self.threshold + 1) if self.threshold_mode == "rel" else best + self.threshold
+        edge = (
+            best * (self.threshold + 1) if self.threshold_mode == "rel" else best + self.threshold
+        )
         return a > edge
 
     def step(self, metrics: Any, epoch: int | None = None) -> None:

@@ -92,7 +92,9 @@ class Optimizer:
                         self._update(p, p._grad, group, self.state.setdefault(p, {}))
         return loss
 
-    def _update(self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]) -> None:
+    def _update(
+        self, p: Tensor, grad: Tensor, group: dict[str, Any], state: dict[str, Any]
+    ) -> None:
         raise NotImplementedError
 
     # --- state_dict ----------------------------------------------------------------------
@@ -132,8 +134,13 @@ class Optimizer:
         for i, s in state_dict["state"].items():
             p = by_index[int(i)]
             self.state[p] = {
-                k: (v.clone().to(p.dtype) if isinstance(v, Tensor) and v.is_floating_point() and k != "step" else
-                    v.clone() if isinstance(v, Tensor) else v)  # fmt: skip
+                k: (
+                    v.clone().to(p.dtype)
+                    if isinstance(v, Tensor) and v.is_floating_point() and k != "step"
+                    else v.clone()
+                    if isinstance(v, Tensor)
+                    else v
+                )  # fmt: skip
                 for k, v in s.items()
             }
 

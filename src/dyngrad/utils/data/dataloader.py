@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-
 from ..._random import Generator
 from ..._tensor import Tensor
 from .dataset import Dataset, IterableDataset
@@ -84,12 +83,20 @@ class DataLoader:
             batch_size = None
             self.batch_size = None
         if sampler is None and not iterable:
-            sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)  # type: ignore[arg-type]
+            sampler = (
+                RandomSampler(dataset, generator=generator)  # type: ignore[arg-type]
+                if shuffle
+                else SequentialSampler(dataset)  # type: ignore[arg-type]
+            )  # type: ignore[arg-type]
         if batch_sampler is None and batch_size is not None and not iterable:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)  # type: ignore[arg-type]
         self.sampler, self.batch_sampler = sampler, batch_sampler
         if collate_fn is None:
-            collate_fn = default_collate if (batch_size is not None or batch_sampler is not None) else default_convert
+            collate_fn = (
+                default_collate
+                if (batch_size is not None or batch_sampler is not None)
+                else default_convert
+            )
         self.collate_fn = collate_fn
         self._iterable = iterable
 
@@ -127,4 +134,3 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)  # type: ignore[arg-type]
         return len(self.sampler)  # type: ignore[arg-type]
-

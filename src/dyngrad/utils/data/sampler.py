@@ -89,7 +89,9 @@ class WeightedRandomSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         rng = (self.generator or default_generator).rng
         p = self.weights / self.weights.sum()
-        return iter(rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p).tolist())
+        return iter(
+            rng.choice(len(p), size=self.num_samples, replace=self.replacement, p=p).tolist()
+        )
 
     def __len__(self) -> int:
         return self.num_samples
@@ -117,4 +119,6 @@ class BatchSampler(Sampler):
 
     def __len__(self) -> int:
         n = len(self.sampler)  # type: ignore[arg-type]
-        return n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
+        return (
+            n // self.batch_size if self.drop_last else (n + self.batch_size - 1) // self.batch_size
+        )
