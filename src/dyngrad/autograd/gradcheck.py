@@ -28,7 +28,9 @@ def _outputs(fn: Callable[..., Any], inputs: Sequence[Any]) -> tuple[Tensor, ...
     return tuple(o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor))
 
 
-def _numerical_jacobian(fn: Callable[..., Any], inputs: Sequence[Any], eps: float) -> list[list[np.ndarray]]:
+def _numerical_jacobian(
+    fn: Callable[..., Any], inputs: Sequence[Any], eps: float
+) -> list[list[np.ndarray]]:
     """jac[i][k] has shape (inputs[i].numel(), outputs[k].numel())."""
     from .grad_mode import no_grad
 
