@@ -91,12 +91,14 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
-def wall_time_of_command(cmd: list[str], repeat: int = 5) -> float:
+def wall_time_of_command(
+    cmd: list[str], repeat: int = 5, env: dict[str, str] | None = None
+) -> float:
     """Median wall time of running ``cmd`` in a fresh process."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

@@ -92,10 +92,12 @@ deep_chain(m, 1000)()
 def rss():
     with open('/proc/self/statm') as f:
         return int(f.read().split()[1]) * resource.getpagesize()
+def hwm():  # VmHWM: this process's peak RSS (ru_maxrss would include the parent's at fork)
+    with open('/proc/self/status') as f:
+        return next(int(l.split()[1]) * 1024 for l in f if l.startswith('VmHWM'))
 before = rss()
 deep_chain(m, {depth})()
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({{"before": before, "peak": peak}}))
+print(json.dumps({{"before": before, "peak": hwm()}}))
 """
 
 

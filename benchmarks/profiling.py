@@ -19,15 +19,20 @@ from typing import Any
 from . import workloads_models as models
 from . import workloads_small as small
 
+
+def _weights(name: str) -> list[Any]:
+    return models.reference_weights()[name]
+
+
 # workload -> (builder of dyngrad's step, iterations to profile)
 _BUILDERS: dict[str, tuple[Callable[[Any], Callable[[], Any]], int]] = {
     "seed": (small.seed_sequence, 300),
     "small_ops": (small.small_ops, 200),
     "scalar_mlp": (small.scalar_mlp, 200),
     "deep_chain": (lambda m: small.deep_chain(m, 50_000), 1),
-    "mlp_train": (lambda m: models.mlp_train(m, models.reference_weights()["mlp_train"]), 20),
-    "lenet": (lambda m: models.lenet(m, models.reference_weights()["lenet"]), 10),
-    "lstm": (lambda m: models.lstm(m, models.reference_weights()["lstm"]), 5),
+    "mlp_train": (lambda m: models.mlp_train(m, _weights("mlp_train"), check=False), 20),
+    "lenet": (lambda m: models.lenet(m, _weights("lenet"), check=False), 10),
+    "lstm": (lambda m: models.lstm(m, _weights("lstm"), check=False), 5),
 }
 NAMES = tuple(_BUILDERS)
 
@@ -41,6 +46,9 @@ def _short(path: str) -> str:
         cut = path.rfind(marker)
         if cut >= 0:
             return path[cut + 1 :]
+    cut = path.rfind("site-packages" + os.sep)
+    if cut >= 0:
+        return path[cut + len("site-packages" + os.sep) :]
     return os.path.basename(path) if path.startswith(os.sep) else path
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -108,12 +110,7 @@ def run(
             }
             results.append(_timed("scalar_mlp", "ms/step", fns, number=100, repeat=rep, scale=1e-3))
         elif name in ("mlp_train", "lenet", "lstm"):
-            w = model_weights(name)
-            fns = {k: getattr(models, name)(m, w) for k, m in mods.items()}
-            if name != "lstm":
-                fns["numpy"] = getattr(models, name + "_numpy")(w)
-            number = 3 if name == "lstm" else 5
-            results.append(_timed(name, "ms/step", fns, number=number, repeat=rep + 4, scale=1e-3))
+            results.append(_model(name, mods, model_weights(name), rep + 4))
         elif name == "deep_chain":
             results.append(_deep_chain(mods, quick))
         elif name == "import":
@@ -123,15 +120,33 @@ def run(
     return results
 
 
+def _model(name: str, mods: dict[str, Any], weights: list[np.ndarray], repeat: int) -> Result:
+    """Gradients compared on one step of fresh models, then fresh models timed (the timed
+    steps return nothing, so no contender pays for copying its gradients out)."""
+    build = getattr(models, name)
+    floor = getattr(models, name + "_numpy", None)
+    checked = {k: build(m, weights)() for k, m in mods.items()}
+    if floor is not None:
+        checked["numpy"] = floor(weights)()
+    _check_same(name, checked)
+    fns = {k: build(m, weights, check=False) for k, m in mods.items()}
+    if floor is not None:
+        fns["numpy"] = floor(weights)
+    times = time_interleaved(fns, number=3 if name == "lstm" else 5, repeat=repeat)
+    return Result(name, "ms/step", {k: t / 1e-3 for k, t in times.items()})
+
+
 def _deep_chain(mods: dict[str, Any], quick: bool) -> Result:
     fns = {k: small.deep_chain(m) for k, m in mods.items()} | {"numpy": small.deep_chain_numpy()}
     res = _timed("deep_chain", "s (200k ops + backward)", fns, number=1, repeat=2 if quick else 3)
-    per_k = []
+    per_op = []
     for depth in (50_000, small.DEEP):
         peak = memory.chain_peak_traced(mods["dyngrad"], depth)
-        per_k.append(peak / depth * 1000)
+        per_op.append(peak / depth)
         res.extra[f"dyngrad traced peak, {depth:,} ops"] = f"{peak / memory.MiB:.1f} MiB"
-    res.extra["dyngrad bytes per op (50k / 200k ops)"] = f"{per_k[0]:.0f} / {per_k[1]:.0f} B"
+    res.extra["dyngrad traced bytes per op (50k / 200k ops)"] = (
+        f"{per_op[0]:.0f} / {per_op[1]:.0f} B"
+    )
     rss = {lib: memory.chain_peak_rss(lib, small.DEEP) for lib in mods}
     for lib, value in rss.items():
         res.extra[f"{lib} peak RSS growth, 200k ops (fresh process)"] = (
@@ -140,20 +155,42 @@ def _deep_chain(mods: dict[str, Any], quick: bool) -> Result:
     if "torch" in rss:
         below = rss["dyngrad"] < rss["torch"]
         res.extra["memory: linear in depth, below torch's peak"] = (
-            f"{'yes' if below and per_k[1] < 1.25 * per_k[0] else 'no'}"
+            f"{'yes' if below and per_op[1] < 1.25 * per_op[0] else 'no'}"
         )
     return res
 
 
 def _import_time(quick: bool) -> Result:
-    n = 3 if quick else 7
+    """Wall time of ``python -c "import X"`` in fresh processes (median), with dyngrad's
+    bytecode compiled first, as an installed package has it (this repository's src/ first on
+    the path, so the working tree is what is measured)."""
+    import compileall
+
+    import dyngrad
+
+    package = os.path.dirname(dyngrad.__file__)
+    compileall.compile_dir(package, quiet=1)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([os.path.dirname(package), os.environ.get("PYTHONPATH", "")]),
+    )
+    n = 5 if quick else 11
     res = Result("import", "s (fresh process)")
-    res.times["dyngrad"] = wall_time_of_command([PY, "-c", "import dyngrad"], n)
-    res.times["numpy"] = wall_time_of_command([PY, "-c", "import numpy"], n)
-    try:
-        res.times["torch"] = wall_time_of_command([PY, "-c", "import torch"], n)
-    except Exception:  # noqa: BLE001 - torch missing
-        pass
+    for name, cmd in (
+        ("dyngrad", "import dyngrad"),
+        ("numpy", "import numpy"),
+        ("torch", "import torch"),
+    ):
+        with contextlib.suppress(subprocess.CalledProcessError):  # torch may be missing
+            res.times[name] = wall_time_of_command([PY, "-c", cmd], n, env=env)
+    res.extra["import dyngrad, dyngrad.nn, dyngrad.optim"] = (
+        f"{wall_time_of_command([PY, '-c', 'import dyngrad, dyngrad.nn, dyngrad.optim'], n, env=env):.3f} s"
+    )
+    # The issue's target is 200 ms where NumPy's import takes 145 ms; on a slower or busier
+    # machine the same target scales with NumPy's own import time.
+    res.extra["target scaled by numpy's import (200 ms x numpy / 145 ms)"] = (
+        f"{0.2 * res.times['numpy'] / 0.145:.3f} s"
+    )
     return res
 
 

@@ -13,8 +13,9 @@ tensor([ 0.,  4.,  8., 12.])
 from __future__ import annotations
 
 import builtins
+from typing import TYPE_CHECKING, Any
 
-from . import autograd, func, linalg, nn, ops, optim, utils, viz
+from . import autograd, linalg, ops
 from ._creation import (
     arange,
     as_tensor,
@@ -58,7 +59,6 @@ from ._dtype import (
     uint8,
 )
 from ._dtype import public_result_type as result_type
-from ._explain import explain
 from ._random import (
     Generator,
     default_generator,
@@ -71,7 +71,6 @@ from ._random import (
 from ._size import Size
 from ._tensor import Tensor
 from ._tensor_str import set_printoptions
-from ._why import why_no_grad
 from .autograd import (
     enable_grad,
     inference_mode,
@@ -129,6 +128,32 @@ int = _ALIASES["int"]  # noqa: A001
 long = _ALIASES["long"]
 
 __version__ = "0.1.0"
+
+
+# Note: nn, optim, func, utils and viz load on first use (PEP 562 __getattr__ below), so that
+# `import dyngrad` stays fast; `dyngrad.nn.Linear` and `import dyngrad.nn` work as in torch.
+# The learner tools and save/load are functions of modules loaded on first use the same way.
+_LAZY_SUBMODULES = frozenset({"func", "nn", "optim", "utils", "viz"})
+_LAZY_FUNCTIONS = {"explain": "_explain", "why_no_grad": "_why", "save": "serialization",
+                   "load": "serialization"}  # fmt: skip
+if TYPE_CHECKING:
+    from . import func, nn, optim, utils, viz
+    from ._explain import explain
+    from ._why import why_no_grad
+    from .serialization import load, save
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _LAZY_SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _LAZY_FUNCTIONS:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_FUNCTIONS[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def set_default_dtype(d: dtype) -> None:

@@ -36,15 +36,27 @@ _DEFAULT_SEED = 67280421310721  # torch's default seed value, for familiarity
 class Generator:
     """A source of random numbers with its own state (``manual_seed`` makes it repeat)."""
 
+    # Note: the NumPy generator is made on first use: importing numpy.random costs about a
+    # tenth of `import dyngrad`, and many programs never draw a random number.
+    _numpy_rng: np.random.Generator | None = None
+
     def __init__(self, device: Any = "cpu") -> None:
         check_device(device)
         self._seed = _DEFAULT_SEED
-        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+
+    @property
+    def _rng(self) -> np.random.Generator:
+        rng = self._numpy_rng
+        if rng is None:
+            rng = self._numpy_rng = np.random.Generator(
+                np.random.PCG64(self._seed & 0xFFFFFFFFFFFFFFFF)
+            )
+        return rng
 
     def manual_seed(self, seed: int) -> Generator:
         seed = int(seed)
         self._seed = seed
-        self._rng = np.random.Generator(np.random.PCG64(seed & 0xFFFFFFFFFFFFFFFF))
+        self._numpy_rng = None  # made from the seed on first use
         return self
 
     def seed(self) -> int:

@@ -151,7 +151,8 @@ class _Reader:
         raise _corrupt("bad dict key")
 
     def tensor(self, node: dict[str, Any]) -> Tensor:
-        dtype = _DTYPES.get(node.get("dtype"))  # type: ignore[arg-type]
+        name = node.get("dtype")
+        dtype = _DTYPES.get(name) if isinstance(name, str) else None
         shape = node.get("shape")
         offset, nbytes = node.get("offset"), node.get("nbytes")
         if dtype is None:
@@ -159,7 +160,9 @@ class _Reader:
         if (
             not isinstance(shape, list)
             or len(shape) > 64
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in shape)
+            or not all(
+                isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 2**62 for s in shape
+            )
         ):
             raise _corrupt("bad shape")
         if not all(
@@ -176,6 +179,8 @@ class _Reader:
         raw = self.blob[offset : offset + nbytes]
         arr = np.frombuffer(raw, dtype=dtype.np).reshape(shape).copy()
         t: Tensor
+        if node.get("requires_grad") is True and not dtype.is_floating_point:
+            raise _corrupt("a tensor that is not floating point cannot require grad")
         if node.get("parameter") is True:
             from .nn.parameter import Parameter
 
@@ -216,4 +221,7 @@ def load(f: str | os.PathLike[str] | BinaryIO, map_location: Any = None, pickle_
     if not isinstance(header, dict) or header.get("format") != 1 or "root" not in header:
         raise _corrupt("unsupported format version")
     blob = memoryview(data)[start + length :]
-    return _Reader(blob).build(header["root"])
+    try:
+        return _Reader(blob).build(header["root"])
+    except RecursionError:  # nesting deeper than the stack left by the caller allows
+        raise _corrupt("nesting too deep") from None

@@ -8,6 +8,7 @@ RuntimeWarning may reach the user.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -44,8 +45,10 @@ def same_exception(ours: BaseException, theirs: BaseException) -> bool:
     """The same exception class: torch's own classes (``torch.linalg.LinAlgError``) by name,
     builtin classes by subclass."""
     kind = type(theirs)
-    if kind.__module__.startswith("torch"):
-        return type(ours).__name__ == kind.__name__ or isinstance(ours, kind)
+    if kind.__module__.startswith("torch"):  # (torch.linalg.LinAlgError is torch._C._LinAlgError)
+        return type(ours).__name__.lstrip("_") == kind.__name__.lstrip("_") or isinstance(
+            ours, kind
+        )
     return isinstance(ours, kind)
 
 
@@ -127,9 +130,9 @@ def tensor_mismatch(
         return f"ours is {type(ours).__name__}, torch gave a Tensor"
     state_o, state_t = _autograd_state(ours), _autograd_state(theirs)
     if isinstance(state_t, Exception) or isinstance(state_o, Exception):
-        if isinstance(state_t, Exception) and isinstance(state_o, Exception):
-            if same_exception(state_o, state_t):
-                return values_mismatch(as_numpy(ours), as_numpy(theirs), atol, rtol)
+        both = isinstance(state_t, Exception) and isinstance(state_o, Exception)
+        if both and same_exception(state_o, state_t):
+            return values_mismatch(as_numpy(ours), as_numpy(theirs), atol, rtol)
         return f"reading requires_grad/is_leaf/grad_fn: ours {state_o!r}, torch {state_t!r}"
     if tuple(ours.shape) != tuple(theirs.shape):
         return f"shape {tuple(ours.shape)} != torch {tuple(theirs.shape)}"
@@ -161,7 +164,6 @@ def sync_to_ours(ours: Any, theirs: Any) -> None:
         return
     import torch
 
-    try:
+    # (an expanded view, with overlapping memory, refuses: its base is synced instead)
+    with contextlib.suppress(RuntimeError):
         theirs.data.copy_(torch.from_numpy(np.ascontiguousarray(a)))
-    except RuntimeError:  # an expanded view (overlapping memory): its base is synced instead
-        pass

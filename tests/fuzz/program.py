@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 import dyngrad
+from dyngrad.ops._registry import is_non_overlapping_and_dense
 from op_db import FAMILIES, OpInfo, all_ops
 
 from .choices import Chooser
@@ -48,8 +49,18 @@ from .compare import (
     values_mismatch,
 )
 
-OPS: list[OpInfo] = all_ops()
-OP = {info.name: info.op for info in OPS}
+OP = {info.name: info.op for info in all_ops()}
+
+
+# Entries the fuzzer leaves out: dyngrad's internal RNN kernels (not public API: their two
+# sides in the op table are different programs, checked by test_ops on their own samples),
+# and lstm_layer, whose torch side calls torch.lstm, which corrupts the heap on
+# inconsistent shapes (free(): invalid size; a torch bug the fuzzer hit, seed 122151).
+EXCLUDED = {"fused_lstm_cell", "fused_gru_cell", "lstm_cell_grad", "gru_cell_grad", "lstm_layer"}
+# Entries whose outputs keep torch's own values: their torch backward compares the saved
+# output with an intermediate it does not show (matrix norms: amax/amin of singular values),
+# so a synced output would match nothing and give NaN (seed 142269).
+NO_SYNC = {"linalg.matrix_norm", "linalg.norm", "linalg.cond", "linalg.svdvals"}
 
 
 def family_ops(families: list[str]) -> list[OpInfo]:
@@ -58,7 +69,10 @@ def family_ops(families: list[str]) -> list[OpInfo]:
     for family in FAMILIES:
         if family in families:
             out.extend(importlib.import_module(f"op_db.{family}").OPS)
-    return out
+    return [info for info in out if info.name not in EXCLUDED]
+
+
+OPS: list[OpInfo] = family_ops(list(FAMILIES))
 
 
 def leaf(m: Any, a: np.ndarray, requires_grad: bool, transposed: bool = False) -> Any:
@@ -85,6 +99,7 @@ class Value:
     atol: float = 1e-5
     rtol: float = 1.3e-6
     check_grad_fn: bool = True
+    sync: bool = True  # made bit-identical to ours after each check (see compare.sync_to_ours)
 
 
 @dataclass
@@ -200,7 +215,8 @@ class Program:
             if problem:
                 self.fail(f"after the last step, {v.name}: {problem}")
         for v in self.values:
-            sync_to_ours(v.ours, v.theirs)
+            if v.sync:
+                sync_to_ours(v.ours, v.theirs)
 
     # --- inputs --------------------------------------------------------------------------
 
@@ -263,7 +279,8 @@ class Program:
         inputs: list[Any] = []
         for i, a in enumerate(sample.args):
             if isinstance(a, np.ndarray):
-                inputs.append(self.input_for(a, info.grad and sample.requires_grad(i, a)))
+                grad_ok = info.grad and sample.requires_grad(i, a)
+                inputs.append(self.input_for(a, grad_ok))
             else:
                 inputs.append(a)
         names = [x.name if isinstance(x, Value) else repr(x) for x in inputs]
@@ -297,7 +314,7 @@ class Program:
                 continue
             scale = magnitude(as_numpy(t), *tensor_args)
             v = self.add(self.name(), o, t, leaf=False, atol=info.atol * scale, rtol=info.rtol,
-                         check_grad_fn=info.check_grad_fn)  # fmt: skip
+                         check_grad_fn=info.check_grad_fn, sync=info.name not in NO_SYNC)  # fmt: skip
             out_names.append(v.name)
         self.lines[where] = f"{', '.join(out_names) or '_'} = {line}"
 
@@ -338,12 +355,14 @@ class Program:
         if pair is None:
             self.lines[-1] += "  # raises"
             return
-        self.add(name, pair[0], pair[1], leaf=False, atol=v.atol, rtol=v.rtol)
+        self.add(name, pair[0], pair[1], leaf=False, atol=v.atol, rtol=v.rtol, sync=v.sync)
 
     def inplace_step(self) -> None:
         v = self.c.pick(self.values)
         kind = self.c.integer(0, 11)
         other = self.c.pick(self.values)
+        if _aliasing_undefined(v.ours._data, other.ours._data):
+            other = v  # torch reads memory it is writing: its result depends on its loop order
         s = self.c.pick([2.0, -0.5, 1, 0.0, 3])
         lo = self.c.pick([-1.0, 0.0, 0.5])
         ops: list[tuple[str, Callable[[Any, Any], Any]]] = [
@@ -384,7 +403,7 @@ class Program:
 
         pair = self.both(f"{v.name}{text}", call)
         if pair is not None:
-            self.add(name, pair[0], pair[1], leaf=rg, atol=v.atol, rtol=v.rtol)
+            self.add(name, pair[0], pair[1], leaf=rg, atol=v.atol, rtol=v.rtol, sync=v.sync)
 
     # --- the end: backward -----------------------------------------------------------------
 
@@ -528,6 +547,14 @@ def _fits(v: Value, a: np.ndarray, exact: bool) -> bool:
         )
     except ValueError:
         return False
+
+
+def _aliasing_undefined(a: np.ndarray, b: np.ndarray) -> bool:
+    """``b`` shares memory with ``a`` in a way torch does not check ("too hard": one of them
+    is not dense) and an in-place op on ``a`` reading ``b`` gives loop-order results."""
+    if a is b or not np.shares_memory(a, b):
+        return False
+    return not (is_non_overlapping_and_dense(a) and is_non_overlapping_and_dense(b))
 
 
 def _setitem_first(s: Any) -> Callable[[Any, Any], Any]:

@@ -368,3 +368,15 @@ def test_gru_double_backward_matches_torch() -> None:
     gx.pow(2).sum().backward()
     tgx.pow(2).sum().backward()
     _close(x.grad, tx.grad, 1e-4)
+
+
+def test_lstm_graph_is_freed_after_backward_unless_retained() -> None:
+    lstm = D.LSTM(3, 4)
+    x = dyngrad.randn(5, 2, 3, requires_grad=True)
+    loss = lstm(x)[0].sum()
+    loss.backward(retain_graph=True)
+    first = x.grad.clone()
+    loss.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first.numpy(), rtol=1e-6)
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        loss.backward()

@@ -32,6 +32,9 @@ class Sample:
     kwargs: dict[str, Any] = field(default_factory=dict)
     grad: tuple[bool, ...] | None = None
     name: str = ""
+    # False at a point where the op has a first derivative but no second (std at zero spread:
+    # the derivative jumps there); gradgradcheck leaves such a sample out.
+    gradgrad: bool = True
 
     def requires_grad(self, i: int, arr: Any) -> bool:
         if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f":

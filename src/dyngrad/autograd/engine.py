@@ -11,9 +11,9 @@ and dtype here, in one place, before it is added into the next node's buffer.
 
 from __future__ import annotations
 
+import _thread
 import heapq
 import sys
-import threading
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -39,7 +39,7 @@ __all__ = ["run_backward", "tracers", "last_backward", "backward_running"]
 tracers: list[Any] = []
 
 
-class _LastBackward(threading.local):
+class _LastBackward(_thread._local):
     """Weak references to the root nodes of this thread's last ``backward()``, so that
     ``dyngrad.why_no_grad`` can tell whether a leaf was reachable from it."""
 
@@ -49,7 +49,7 @@ class _LastBackward(threading.local):
 last_backward = _LastBackward()
 
 
-class _Running(threading.local):
+class _Running(_thread._local):
     """How many backward passes this thread is inside (hooks may start nested ones)."""
 
     depth = 0
@@ -147,10 +147,7 @@ def _reduce_to_input(grad: Tensor, meta: tuple[tuple[int, ...], Any], node: Node
 def _expandable(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
     if len(shape) > len(target):
         return False
-    for s, t in zip(reversed(shape), reversed(target)):
-        if s != t and s != 1:
-            return False
-    return True
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(target)))
 
 
 def _accumulate_into_buffer(old: Tensor | None, new: Tensor) -> Tensor:
@@ -214,20 +211,33 @@ _COUNTS_REFS = sys.implementation.name == "cpython" and (3, 10) <= sys.version_i
 
 def _adoptable(grad: Tensor) -> bool:
     """True when ``grad``'s array can become the leaf's ``.grad`` without a copy: it owns its
-    memory, or is a view of all of an array that nothing else refers to (a transpose, a
-    reshape), and only the engine refers to it."""
+    memory, or views all of an array (a transpose, a reshape) that nothing else refers to but
+    the view's base tensor, which nothing refers to but the view; and only the engine refers
+    to ``grad``."""
     data = grad._data
     if not _COUNTS_REFS or sys.getrefcount(grad) > _ENGINE_REFS:
         return False
     if sys.getrefcount(data) != 3 or not data.flags.writeable:  # tensor slot, local, argument
         return False
     base = data.base
-    return base is None or (
-        base.__class__ is np.ndarray
-        and base.base is None
-        and base.nbytes == data.nbytes
-        and sys.getrefcount(base) == 3  # the view's base, the local, the argument
-    )
+    if base is None:
+        return True
+    if base.__class__ is not np.ndarray or base.base is not None or base.nbytes != data.nbytes:
+        return False
+    refs = 3  # the view's base reference, the local, the argument
+    view = grad._view
+    if view is not None:  # the view keeps its base tensor (as torch's ._base)
+        owner = view[0]
+        if owner._data is not base or sys.getrefcount(owner) != 3:  # view tuple, local, argument
+            return False
+        refs += 1  # the owner's slot
+    return sys.getrefcount(base) == refs
+
+
+# Note: one lock for every leaf's accumulation into .grad (check-then-set, and NumPy's
+# in-place add, which lets go of the GIL on large arrays, are not atomic): concurrent backward
+# passes into a shared leaf sum correctly. Uncontended it costs about 0.1 µs per leaf.
+_accumulate_lock = _thread.allocate_lock()
 
 
 def _accumulate_leaf(acc: AccumulateGrad, grad: Tensor | None, create_graph: bool) -> None:
@@ -236,19 +246,20 @@ def _accumulate_leaf(acc: AccumulateGrad, grad: Tensor | None, create_graph: boo
         return
     var = acc.variable
     meta = var._meta
-    old = var._grad
-    if old is None:
-        if create_graph:
-            var._grad = grad
-        elif _adoptable(grad):
-            var._grad = make_tensor(grad._data, False, None, 0)
+    with _accumulate_lock:  # backward passes in several threads may share this leaf
+        old = var._grad
+        if old is None:
+            if create_graph:
+                var._grad = grad
+            elif _adoptable(grad):
+                var._grad = make_tensor(grad._data, False, None, 0)
+            else:
+                # Note: a copy, so .grad never aliases a buffer another leaf or the user holds.
+                var._grad = make_tensor(np.array(grad._data, copy=True, order="K"), False, None, 0)
+        elif create_graph or old._rg:
+            var._grad = old + grad
         else:
-            # Note: a copy, so .grad never aliases a buffer another leaf or the user holds.
-            var._grad = make_tensor(np.array(grad._data, copy=True, order="K"), False, None, 0)
-    elif create_graph or old._rg:
-        var._grad = old + grad
-    else:
-        np.add(old._data, grad._data, out=old._data)
+            np.add(old._data, grad._data, out=old._data)
     if meta is not None:
         for fn in list(meta.post_acc_hooks.values()):
             fn(var)

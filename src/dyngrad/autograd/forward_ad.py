@@ -445,11 +445,16 @@ def commit_tangents(target: Tensor, result: Tensor) -> None:
     for level in dual_levels_of((result,)):
         new = tangent_at(result, level)
         old = tangent_at(target, level)
-        if old is None or new is None:
+        if new is None:  # dual_levels_of(result) lists only levels where result has one
+            continue
+        if old is None:
             set_tangent(target, level, new)
             continue
         writable = old._data.flags.writeable and not (old._rg and old._grad_fn is None)
         if writable and new._data.shape == old._data.shape:
-            commit_inplace(old, new)
-        else:
-            set_tangent(target, level, new)
+            try:
+                commit_inplace(old, new)
+                continue
+            except RuntimeError:  # refused before writing (a view of a leaf that requires
+                pass  # grad: a tangent given by reverse mode over forward mode)
+        set_tangent(target, level, new)

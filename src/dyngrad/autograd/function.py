@@ -246,7 +246,7 @@ def _attach_tangents(
     ctx._jvp_saved = ctx.__dict__.pop("_to_save_forward", ())
     try:
         for level in levels:
-            tangents = []  # type: ignore[var-annotated]
+            tangents: list[Any] = []
             for a in args:
                 if not isinstance(a, Tensor):
                     tangents.append(None)  # type: ignore[arg-type]
@@ -288,8 +288,8 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple[Any, ...], output: Any, re
     non_diff = attrs.get("_non_differentiable", ())
     inputs = [a for a, t in zip(args, ctx._arg_is_tensor) if t]
 
-    edges = []
-    metas = []
+    edges: list[Any] = []
+    metas: list[Any] = []
     if record:
         for a in inputs:
             if a._rg:

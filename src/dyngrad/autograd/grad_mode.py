@@ -7,9 +7,9 @@ with recording on, as in torch.
 
 from __future__ import annotations
 
+import _thread
 import functools
 import inspect
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-class _ThreadState(threading.local):
+class _ThreadState(_thread._local):
     """Per-thread flags; class attributes give each new thread its defaults."""
 
     grad_enabled: bool = True

@@ -142,6 +142,7 @@ def gradgradcheck(
 ) -> bool:
     """gradcheck of the map (inputs, v) -> vᵀ·J(inputs): checks second derivatives."""
     from . import grad as autograd_grad
+    from .grad_mode import enable_grad
 
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)
@@ -156,19 +157,24 @@ def gradgradcheck(
     diff_idx = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
 
     def first_grads(*args: Any) -> tuple[Any, ...]:
+        """vᵀ·J(xs) for each differentiable input, itself differentiable (create_graph).
+        Note: gradcheck's numerical half calls this under no_grad; the first derivative must
+        still be taken there, so grad mode is switched back on for it."""
         xs, vs = args[:n_in], args[n_in:]
-        ys = _outputs(func, xs)
-        # Note (known gap): the numerical half of gradcheck runs this under no_grad, where
-        # nothing has a grad_fn, so gradgradcheck compares no second derivatives yet.
-        pairs = [(y, v) for y, v in zip(ys, vs) if y.grad_fn is not None]
-        grads = autograd_grad(
-            [y for y, _ in pairs],
-            [xs[i] for i in diff_idx],
-            [v for _, v in pairs],
-            create_graph=True,
-            allow_unused=True,
-        )
-        return tuple(g for g in grads if g is not None)
+        with enable_grad():
+            ys = _outputs(func, xs)
+            pairs = [(y, v) for y, v in zip(ys, vs) if y.requires_grad]
+            if not pairs:
+                return ()
+            grads = autograd_grad(
+                [y for y, _ in pairs],
+                [xs[i] for i in diff_idx],
+                [v for _, v in pairs],
+                create_graph=True,
+                allow_unused=True,
+                materialize_grads=True,
+            )
+        return tuple(grads)
 
     return gradcheck(
         first_grads,

@@ -9,8 +9,8 @@ on use, so the graph is freed by reference counting alone.
 
 from __future__ import annotations
 
+import _thread
 import itertools
-import threading
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -294,7 +294,7 @@ class Packed:
         self.unpack = unpack
 
 
-class _SavedHooks(threading.local):
+class _SavedHooks(_thread._local):
     """The per-thread stack of (pack, unpack) pairs; the innermost applies."""
 
     def __init__(self) -> None:

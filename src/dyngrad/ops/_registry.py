@@ -76,12 +76,15 @@ _NUMBER_TYPES = (int, float, bool)
 _SCALAR_CATEGORY = {bool: _dtype.BOOL, int: _dtype.INT, float: _dtype.FLOAT}
 _CATEGORY_OF = {d.np: d.category for d in _dtype.ALL}
 _BOOL = np.dtype(np.bool_)
+_HALF = np.dtype(np.float16)
+_FLOAT32 = np.dtype(np.float32)
 # Note: per dtype (keyed by its one-letter code: cheap to hash), the Python ints used as
 # they are, and the largest float magnitude.
 _SCALAR_RANGE: dict[str, tuple[int, int, float]] = {
     **{np.dtype(t).char: (int(np.iinfo(t).min), int(np.iinfo(t).max), math.inf)
        for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)},
-    np.dtype(np.float16).char: (-65504, 65504, 65504.0),
+    # float16 math runs in float32 (see apply), so Python numbers keep float32's range
+    np.dtype(np.float16).char: (-(2**63), 2**64 - 1, float(np.finfo(np.float32).max)),
     np.dtype(np.float32).char: (-(2**63), 2**64 - 1, float(np.finfo(np.float32).max)),
     np.dtype(np.float64).char: (-(2**63), 2**64 - 1, math.inf),
 }  # fmt: skip
@@ -221,7 +224,7 @@ class OpNode(Node):
                 if not 0 <= x <= 127:  # what int8 and uint8 both hold
                     odd_scalar = True
             else:
-                x = _scalar(x)
+                x = _scalar(x, cls, len(arrays))
                 arrays.append(x)
                 if x is not None and x.__class__ is not _ndarray:
                     cat = _SCALAR_CATEGORY.get(x.__class__, 2)
@@ -252,6 +255,9 @@ class OpNode(Node):
             elif promote is COMPARE:
                 target = _BOOL
                 record = False
+            if target is _HALF and not cls.view and cls.n_outputs == 1:
+                # torch computes half ops in float32 and rounds once (views keep the memory)
+                arrays = [a.astype(_FLOAT32) if a.__class__ is _ndarray else a for a in arrays]
 
         wanted = record
         if record:
@@ -280,7 +286,11 @@ class OpNode(Node):
         if out.__class__ is not _ndarray:
             out = _asarray(out)
         if target is not None and out.dtype != target:
-            out = out.astype(target)
+            token = _quiet_on()  # (float32 math for float16 may overflow in this cast)
+            try:
+                out = out.astype(target)
+            finally:
+                _quiet_off(token)
         if not record or out.dtype.kind != "f":
             result = Tensor._make(out, False, None, 0)
             if cls.view:
@@ -341,10 +351,15 @@ def _only_needed(
     """The values to save, None where no input that needs a gradient uses one (torch saves
     only those: an in-place change of the others is then no error)."""
     edges = node.next_functions
-    return tuple(
-        v if any(edges[j][0] is not None for j in users) else None
-        for v, users in zip(values, save_for)
-    )
+    kept = []
+    for v, users in zip(values, save_for):  # (a plain loop: this runs for every mul/div)
+        for j in users:
+            if edges[j][0] is not None:
+                kept.append(v)
+                break
+        else:
+            kept.append(None)
+    return tuple(kept)
 
 
 def _made_without_grad(result: Tensor, cls: type[OpNode]) -> None:
@@ -386,7 +401,8 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
     edges: list[Any] = []
     metas: list[Any] = []
     for x in inputs:
-        if isinstance(x, Tensor) and x._rg:
+        kind = x.__class__
+        if kind is not float and kind is not int and isinstance(x, Tensor) and x._rg:
             fn = x._grad_fn if x._view is None else refresh_view(x)
             if fn is None:
                 # a view made in no_grad mode requires grad but has no accumulator (torch)
@@ -451,15 +467,23 @@ def _share_version(cls: type[OpNode], results: tuple[Tensor, ...], inputs: tuple
             mark_view(r, inputs[0], (name, i))
 
 
-def _scalar(x: Any) -> Any:
-    """Python scalars pass through; NumPy scalars become Python scalars (weak, as in torch)."""
+def _scalar(x: Any, cls: type[OpNode] | None = None, position: int = 0) -> Any:
+    """Python scalars pass through; NumPy scalars become Python scalars (weak, as in torch).
+    Anything else is torch's TypeError naming the op and the argument (``input`` for the
+    first, ``other`` for the second)."""
     if x is None or isinstance(x, _NUMBER_TYPES):
         return x
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, np.ndarray):
         return x
-    raise TypeError(f"expected Tensor or number as input, got {type(x).__name__}")
+    if cls is None:
+        raise TypeError(f"expected Tensor or number as input, got {type(x).__name__}")
+    arg = ("input", "other")[position] if position < 2 else f"input{position}"
+    raise TypeError(
+        f"{op_name(cls)}(): argument '{arg}' (position {position + 1}) must be Tensor, not "
+        f"{type(x).__name__}"
+    )
 
 
 def _translate_value_error(exc: ValueError, arrays: list[Any]) -> Exception:
@@ -509,27 +533,52 @@ INTERNAL_OVERLAP_MESSAGE = (
 
 
 def check_no_partial_overlap(t: Tensor, other: Tensor) -> None:
-    """torch refuses an in-place op whose input shares some (not exactly all) of the memory
-    written to: ``x[1:].sub_(x[:-1])``. The same memory seen the same way (``x.add_(x)``)
-    is fine."""
+    """torch's check before an in-place op reads ``other``: when both are dense (their
+    elements fill one block of memory, in any dim order) and their blocks overlap, they must
+    be the same block seen the same way (``x.add_(x)``), else torch's error
+    (``x[1:].sub_(x[:-1])``). Anything not dense is "too hard" to tell and allowed, as in
+    torch (``x.sub_(x[:, 2:3])``)."""
     a, b = t._data, other._data
-    if a is b or not np.may_share_memory(a, b):
+    if a is b or not a.size or not b.size or not np.may_share_memory(a, b):
         return
-    if a.__array_interface__ == b.__array_interface__:
+    if not (is_non_overlapping_and_dense(a) and is_non_overlapping_and_dense(b)):
         return
-    try:
-        overlap = np.shares_memory(a, b, max_work=100_000)  # type: ignore[arg-type]
-    except np.exceptions.TooHardError:  # torch gives up as well ("too hard": allowed)
-        return
-    if overlap:
+    a_lo, a_hi = _byte_range(a)
+    b_lo, b_hi = _byte_range(b)
+    if a_lo == b_lo and a_hi == b_hi:
+        if a.strides == b.strides:
+            return
+        raise RuntimeError(PARTIAL_OVERLAP_MESSAGE)
+    if a_lo < b_hi and b_lo < a_hi:
         raise RuntimeError(PARTIAL_OVERLAP_MESSAGE)
 
 
-def write_through_base(data: np.ndarray, values: np.ndarray) -> None:
+def is_non_overlapping_and_dense(a: np.ndarray) -> bool:
+    """The elements fill one block of memory without gaps or repeats (any dim order)."""
+    expected = a.itemsize
+    for stride, n in sorted((abs(st), n) for n, st in zip(a.shape, a.strides) if n != 1):
+        if stride != expected:
+            return False
+        expected *= n
+    return True
+
+
+def _byte_range(a: np.ndarray) -> tuple[int, int]:
+    lo = hi = a.__array_interface__["data"][0]
+    for n, st in zip(a.shape, a.strides):
+        if st < 0:
+            lo += (n - 1) * st
+        else:
+            hi += (n - 1) * st
+    return lo, hi + a.itemsize
+
+
+def write_through_base(data: np.ndarray, values: np.ndarray, overlap_ok: bool = False) -> None:
     """Write into ``data``, a read-only view of writable memory (a slice of an expanded
     tensor that picks each element once): through the array owning the memory. A view with
-    an expanded dim (stride 0, size > 1) is refused as torch refuses it."""
-    if any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides)):
+    an expanded dim (stride 0, size > 1) is refused as torch refuses it, unless
+    ``overlap_ok`` (see ``commit_inplace``)."""
+    if not overlap_ok and any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides)):
         raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
     root = data
     while isinstance(root.base, np.ndarray):
@@ -547,12 +596,16 @@ def check_inplace(t: Tensor) -> None:
         raise RuntimeError(LEAF_INPLACE_MESSAGE)
 
 
-def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
+def commit_inplace(self: Tensor, result: Tensor, overlap_ok: bool = False) -> Tensor:
     """Write ``result`` into ``self``'s memory and make ``self`` the op's output.
 
     The node that computed ``result`` saw ``self`` as an input; if it saved it, it gets a
     snapshot of the old values, since they are about to be overwritten. ``self``'s history
     moves onto the node (torch's rebase), and its version counter is bumped.
+
+    ``overlap_ok``: ``self`` may be an expanded tensor (elements sharing memory), as torch
+    allows for writes of one value everywhere (``fill_``, ``zero_``, ``x[i] = 0``) and for
+    ``copy_`` of itself.
     """
     data = self._data
     if result._data.shape != data.shape:
@@ -570,8 +623,15 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
     if node is not None and self._view is not None:
         check_view_inplace(self)  # torch's refusals (view of a leaf, no_grad or multi views)
     if node is not None and any(s is self for s in node._saved):
+        # Note: as torch, only ``self`` as the op's own input 0 is kept as its old value;
+        # the same tensor passed again as another operand (``y.mul_(y)``) stays saved as
+        # itself, and backward then raises torch's "modified by an inplace operation".
+        slots = getattr(type(node), "save", None)
         snapshot = Tensor._make(data.copy(), self._rg, self._grad_fn, self._output_nr)
-        node._saved = tuple(snapshot if s is self else s for s in node._saved)
+        node._saved = tuple(
+            snapshot if s is self and (slots is None or k >= len(slots) or slots[k] == 0) else s
+            for k, s in enumerate(node._saved)
+        )
         node._saved_versions = tuple(
             0 if s is snapshot else v for s, v in zip(node._saved, node._saved_versions or ())
         )
@@ -579,7 +639,7 @@ def commit_inplace(self: Tensor, result: Tensor) -> Tensor:
     if data.flags.writeable:
         data[...] = result._data
     elif data.size:  # (an empty expanded tensor is read-only to NumPy, but holds nothing)
-        write_through_base(data, result._data)
+        write_through_base(data, result._data, overlap_ok)
     self._bump_version()
     if _dual.depth:
         forward_ad.commit_tangents(self, result)
@@ -616,19 +676,25 @@ def make_inplace(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
     return inplace
 
 
+_OPERANDS = (Tensor, int, float, bool, np.generic)
+_OPERAND_CLASSES = frozenset({Tensor, int, float, bool})  # the common ones, by class: cheaper
+
+
 def _binary_dunder(fn: Callable[..., Tensor], reflected: bool) -> Callable[..., Any]:
     """An operator method; NotImplemented for operands that are neither tensors nor numbers."""
     if reflected:
 
         def op(self: Tensor, other: Any) -> Any:
-            if not isinstance(other, (Tensor, int, float, bool, np.generic)):
+            kind = other.__class__
+            if kind not in _OPERAND_CLASSES and not isinstance(other, _OPERANDS):
                 return NotImplemented
             return fn(other, self)
 
     else:
 
         def op(self: Tensor, other: Any) -> Any:
-            if not isinstance(other, (Tensor, int, float, bool, np.generic)):
+            kind = other.__class__
+            if kind not in _OPERAND_CLASSES and not isinstance(other, _OPERANDS):
                 return NotImplemented
             return fn(self, other)
 

@@ -7,6 +7,7 @@ not here: a backward may return a gradient of the broadcast shape.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -188,7 +189,7 @@ def mul(input: Any, other: Any) -> Tensor:
 
 
 class DivBackward0(OpNode):
-    """z = a / b;  ā = z̄ / b,  b̄ = −z̄ · a / b²."""
+    """z = a / b;  ā = z̄ / b,  b̄ = −z̄ · (a / b) / b."""
 
     promote = FLOAT
     save = (0, 1)
@@ -200,7 +201,9 @@ class DivBackward0(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
-        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+        # Note: (a / b) / b, as torch: b * b would overflow (float32 |b| > 1.8e19) or lose
+        # precision where the quotient itself is fine
+        return (g / b if need_a else None), (-g * (a / b) / b if need_b else None)
 
     def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
         """ż = ȧ / b − ḃ · a / b²."""
@@ -672,6 +675,12 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     min_is_tensor, max_is_tensor = isinstance(min, Tensor), isinstance(max, Tensor)
+    if min_is_tensor != max_is_tensor and min is not None and max is not None:
+        # a tensor bound with a number bound: torch takes a 0-d tensor as a number
+        if min_is_tensor and min.ndim == 0 and not min._rg:
+            min, min_is_tensor = min.item(), False
+        elif max_is_tensor and max.ndim == 0 and not max._rg:
+            max, max_is_tensor = max.item(), False
     if min_is_tensor or max_is_tensor:
         if (min is not None and not min_is_tensor) or (max is not None and not max_is_tensor):
             raise TypeError(
@@ -714,9 +723,10 @@ class WhereBackward0(OpNode):
         return where(c, _or_zero(da), _or_zero(db))
 
 
-@register
+@register(method=False)
 def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     """Pick ``input`` where ``condition`` holds, else ``other``; one argument: nonzero indices."""
+    _check_where_args(condition, input, other)
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)  # type: ignore[attr-defined]
     dt = _dtype.result_type(input, other)
@@ -730,9 +740,45 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
     return out
 
 
+def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:
+    """``x.where(condition, y)``: x where condition holds, else y (torch's argument order)."""
+    return where(condition, self, other)  # type: ignore[no-any-return]
+
+
+_where_method.__name__ = _where_method.__qualname__ = "where"
+Tensor.where = _where_method  # type: ignore[attr-defined]
+
+
+def _check_where_args(condition: Any, input: Any, other: Any) -> None:
+    """torch's TypeError for arguments of the wrong kind: the condition must be a tensor, the
+    branches tensors or numbers."""
+    args = (condition,) if input is None and other is None else (condition, input, other)
+    ok = isinstance(condition, Tensor) and all(
+        isinstance(a, (Tensor, bool, int, float)) for a in args[1:]
+    )
+    if not ok:
+        got = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__ for a in args)
+        raise TypeError(
+            f"where() received an invalid combination of arguments - got ({got}), but expected "
+            "one of:\n * (Tensor condition)\n * (Tensor condition, Tensor input, Tensor other)\n"
+            " * (Tensor condition, Number self, Tensor other)\n"
+            " * (Tensor condition, Tensor input, Number other)\n"
+            " * (Tensor condition, Number self, Number other)"
+        )
+
+
+_ZEROS: dict[np.dtype, np.ndarray] = {}  # read-only 0-d zeros: where(mask, 0.0, g) is common
+
+
 def _where_scalar(value: Any, np_dtype: np.dtype) -> Tensor:
     """A Python-number branch of ``where`` as a 0-d tensor, range-checked as torch does
     (except for float16, where torch lets it become ±inf)."""
+    if value.__class__ in (float, int) and value == 0 and math.copysign(1.0, value) > 0:
+        zero = _ZEROS.get(np_dtype)
+        if zero is None:
+            zero = _ZEROS[np_dtype] = np.zeros((), np_dtype)
+            zero.flags.writeable = False
+        return Tensor._make(zero, False, None, 0)
     checked_scalar(value, np.dtype(np.float64) if np_dtype == np.float16 else np_dtype)
     if np_dtype.kind in "iu":
         value = checked_scalar(value, np_dtype)

@@ -25,8 +25,11 @@ __all__ = ["divide_rounded", "floor_divide", "remainder", "fmod"]
 _ROUNDING_MODES = (None, "trunc", "floor")
 
 
-def _check_integer_divisor(b: Any) -> None:
-    """torch refuses an integer division by zero (NumPy would give 0 with a warning)."""
+def _check_integer_divisor(b: Any, a: Any = None) -> None:
+    """torch refuses an integer division by zero (NumPy would give 0 with a warning), when
+    there is something to divide (an empty tensor divides by nothing)."""
+    if a is not None and (np.size(a) == 0 or np.size(b) == 0):
+        return
     if np.any(np.asarray(b) == 0):
         raise RuntimeError("ZeroDivisionError")
 
@@ -42,7 +45,7 @@ def _result_kind(a: Any, b: Any, kernel: str) -> str:
 def _floor_quotient(a: Any, b: Any) -> Any:
     """⌊a / b⌋ in the operands' dtype (NumPy's floor_divide is Python's ``//``)."""
     if _result_kind(a, b, "div_floor_cpu") != "f":
-        _check_integer_divisor(b)
+        _check_integer_divisor(b, a)
     return np.floor_divide(a, b)
 
 
@@ -50,7 +53,7 @@ def _trunc_quotient(a: Any, b: Any) -> Any:
     """a / b rounded toward zero in the operands' dtype."""
     if _result_kind(a, b, "div_trunc_cpu") == "f":
         return np.trunc(np.true_divide(a, b))
-    _check_integer_divisor(b)
+    _check_integer_divisor(b, a)
     q = np.floor_divide(a, b)
     inexact = np.asarray(a - q * b) != 0
     q = np.asarray(q)
@@ -76,11 +79,13 @@ class DivBackward2(OpNode):
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_a, need_b = self.needs_input_grad
+        a, b = self.saved_tensors  # read even when rounded: torch checks their versions too
         if self.mode is not None:
             zero = zeros_like_grad(g)
             return (zero if need_a else None), (zero if need_b else None)
-        a, b = self.saved_tensors
-        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
+        # Note: (a / b) / b, as torch: b * b would overflow (float32 |b| > 1.8e19) or lose
+        # precision where the quotient itself is fine
+        return (g / b if need_a else None), (-g * (a / b) / b if need_b else None)
 
     def jvp(self, da: Any, db: Any, a: Any, b: Any, z: Tensor) -> Any:
         """Without rounding ż = ȧ / b − ḃ · a / b²; rounded ż = 0."""
@@ -148,13 +153,13 @@ def floor_divide(input: Any, other: Any) -> Tensor:
 
 def _remainder(a: Any, b: Any) -> Any:
     if _result_kind(a, b, "remainder_cpu") != "f":
-        _check_integer_divisor(b)
+        _check_integer_divisor(b, a)
     return np.remainder(a, b)
 
 
 def _fmod(a: Any, b: Any) -> Any:
     if _result_kind(a, b, "fmod_cpu") != "f":
-        _check_integer_divisor(b)
+        _check_integer_divisor(b, a)
     return np.fmod(a, b)
 
 

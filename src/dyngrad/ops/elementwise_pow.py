@@ -97,9 +97,9 @@ class PowBackward2(OpNode):
 
     def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output
+        (b,) = self.saved_tensors  # read even when unused: torch checks its version here too
         s = self.base
         if s == 0:
-            (b,) = self.saved_tensors
             return where(b >= 0, 0.0, g * y * float("-inf"))
         return g * y * math.log(s)
 

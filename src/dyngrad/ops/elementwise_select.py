@@ -18,7 +18,10 @@ __all__ = ["where_select"]
 
 # Below this many elements np.where's per-call cost is the smaller one.
 _MIN_SIZE = 1024
-_BITS = {np.dtype(np.float32): np.dtype(np.int32), np.dtype(np.float64): np.dtype(np.int64)}
+_BITS: dict[np.dtype[Any], np.dtype[Any]] = {
+    np.dtype(np.float32): np.dtype(np.int32),
+    np.dtype(np.float64): np.dtype(np.int64),
+}
 
 
 def _is_plus_zero(x: np.ndarray) -> bool:

@@ -160,35 +160,33 @@ class ScatterReduceBackward0(OpNode):
     def _prod_backward(
         self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray
     ) -> tuple[Any, ...]:
+        """Products of "the others" built so that their own derivatives are right too: x's
+        zeros are set to 1 before reducing again (then y_p / x_p is the product of the others
+        for every x_p), and so is a src zero that is alone among the src sent to its slot."""
         y = self.saved_output
         at = _positions(_as_1d(self.index), self.dim)
-        x_zero = x._data == 0
-        src_zero = src._data == 0
-        zeros = (x_zero & (self.include_self | ~touched)).astype(np.int64)
-        np.add.at(_as_1d(zeros), at, _as_1d(src_zero).astype(np.int64))
-        # the product of the nonzero elements of each S_p (what the only zero's gradient is)
-        x_nz = where(_constant(x_zero), 1.0, x)
-        src_nz = where(_constant(src_zero), 1.0, src)
-        nonzero_prod = ScatterReduceBackward0.apply(
-            x_nz,
-            src_nz,
-            dim=self.dim,
-            index=self.index,
-            reduce="prod",
-            include_self=self.include_self,
-        )
         if self.include_self:
-            others = where(_constant((zeros == 1) & x_zero), nonzero_prod, 0.0)
-            gx = g * where(_constant(zeros == 0), y / x_nz, others)
+            x_masked = where(_constant(x._data == 0), 1.0, x)
+            others_of_x = self._reduce(x_masked, src)
+            gx = g * others_of_x / x_masked  # type: ignore[operator]
         else:  # x counts only where nothing was sent, and there y = x
             gx = where(_constant(touched), 0.0, g)
-        gather_zeros = _as_1d(zeros)[at].reshape(self.index.shape)
-        gsrc = self._gather(g) * where(
-            _constant(gather_zeros == 0),
-            self._gather(y) / src_nz,
-            where(_constant((gather_zeros == 1) & src_zero), self._gather(nonzero_prod), 0.0),
+        src_zero = src._data == 0
+        zeros_at = np.zeros(_as_1d(x._data).shape, np.int64)
+        np.add.at(zeros_at, at, _as_1d(src_zero).astype(np.int64))
+        lone_zero = src_zero & (zeros_at[at].reshape(self.index.shape) == 1)
+        others_of_zero = self._reduce(x, where(_constant(lone_zero), 1.0, src))
+        gsrc = where(
+            _constant(lone_zero),
+            self._gather(g * others_of_zero),  # type: ignore[operator]
+            self._gather(g * y) / where(_constant(src_zero), 1.0, src),  # type: ignore[operator]
         )
         return gx, gsrc
+
+    def _reduce(self, x: Tensor, src: Tensor) -> Tensor:
+        return ScatterReduceBackward0.apply(
+            x, src, dim=self.dim, index=self.index, reduce="prod", include_self=self.include_self
+        )
 
 
 @register(inplace=True)

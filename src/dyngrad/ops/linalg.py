@@ -33,9 +33,14 @@ _C_TYPE_NAMES = {
 
 def _no_bool(kernel: str, *tensors: Tensor, skip_empty: bool = True) -> None:
     """torch has no bool kernels for products; it only notices when there is work to do."""
-    if skip_empty and any(t._data.size == 0 for t in tensors):
-        return
-    if any(t.dtype.name == "bool" for t in tensors):
+    bool_seen = False
+    for t in tensors:  # (a plain loop: every product calls this)
+        data = t._data
+        if skip_empty and data.size == 0:
+            return
+        if data.dtype == np.bool_:
+            bool_seen = True
+    if bool_seen:
         raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
 
 

@@ -77,8 +77,10 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
             f"and {_TYPE_NAMES[mat2.dtype.name]}"
         )
     _no_bool("addmm_impl_cpu_", mat1, mat2)
-    shape = (mat1.shape[0], mat2.shape[1])
-    input.expand(*shape)  # type: ignore[attr-defined]  # torch's broadcast check and message
+    shape = (mat1._data.shape[0], mat2._data.shape[1])
+    bias_shape = input._data.shape
+    if not (bias_shape == shape or bias_shape == shape[1:]):  # (the common cases pass as they are)
+        input.expand(*shape)  # type: ignore[attr-defined]  # torch's broadcast check and message
     return AddmmBackward0.apply(input, mat1, mat2, beta=beta, alpha=alpha)
 
 

@@ -19,7 +19,7 @@ from .._tensor import Tensor
 from ._registry import OWN, OpNode, register
 from .elementwise_scalars import not_implemented_for
 from .nn_ops_pool import max_scatter
-from .nn_ops_resample import AdaptiveAvgPool2DBackward0, resample, window_map
+from .nn_ops_resample import AdaptiveAvgPool2DBackward0, AxisMap, resample, window_map
 from .reduction import mean
 from .shape import squeeze, unsqueeze
 
@@ -47,6 +47,13 @@ def _argmax_last(win: np.ndarray) -> np.ndarray:
     return arg
 
 
+def _overlapping(m: AxisMap) -> bool:
+    """Whether some window ends after the next one starts (then indices may repeat)."""
+    if m.out < 2 or m.index.shape[0] == 0:
+        return False
+    return bool((m.index[-1, :-1] >= m.index[0, 1:]).any())
+
+
 class AdaptiveMaxPool2DBackward0(OpNode):
     """(y, i) = max and argmax over each adaptive window;  x̄ = ȳ added at i."""
 
@@ -72,9 +79,7 @@ class AdaptiveMaxPool2DBackward0(OpNode):
         if isinstance(self, OpNode):
             self.indices = idx
             self.plane = (h, w)
-            overlap = any((m.index.shape[0] > 0 and m.out > 1 and
-                           bool((m.index[-1, :-1] >= m.index[0, 1:]).any())) for m in (rows, cols))  # fmt: skip
-            self.unique = not overlap
+            self.unique = not (_overlapping(rows) or _overlapping(cols))
         return values, idx
 
     def backward(self, g: Tensor, _g_indices: Any) -> tuple[Any, ...]:

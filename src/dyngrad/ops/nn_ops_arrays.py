@@ -22,10 +22,10 @@ Everything here works for any number of spatial dims (1-d, 2-d, 3-d).
 
 from __future__ import annotations
 
+import _thread
 import math
 import operator
 import sys
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,7 +55,7 @@ _SCRATCH_LIMIT_BYTES = 32 * 2**20
 _POOL_BYTES = 128 * 2**20
 
 
-class _ScratchBuffers(threading.local):
+class _ScratchBuffers(_thread._local):
     def __init__(self) -> None:
         self.buffers: dict[str, np.ndarray] = {}
 
@@ -82,7 +82,7 @@ class _BufferPool:
     def __init__(self, size: int) -> None:
         self.size = size
         self.bases: list[np.ndarray] = []
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
 
     def take(self, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         dtype = np.dtype(dtype)

@@ -126,12 +126,12 @@ class ThnnFusedLstmCellBackward0(OpNode):
     ) -> tuple[np.ndarray, np.ndarray]:
         act, cy, tanh_c = lstm_cell_arrays(ig + hg, cx)
         if isinstance(self, OpNode):  # recorded: keep the activations for the backward
-            self.cache = (act, tanh_c)
+            self.act, self.tanh_c = act, tanh_c  # arrays: dropped when the graph is freed
         return act[..., 3 * cx.shape[-1] :] * tanh_c, cy
 
     def backward(self, gh: Tensor, gc: Tensor) -> tuple[Any, ...]:
         ig, hg, cx = self.saved_tensors
-        d_gates, d_cx = _FusedLstmCellGrad.apply(gh, gc, ig + hg, cx, cache=self.cache)
+        d_gates, d_cx = _FusedLstmCellGrad.apply(gh, gc, ig + hg, cx, cache=(self.act, self.tanh_c))
         need_ig, need_hg, need_cx = self.needs_input_grad
         return (
             (d_gates if need_ig else None),
@@ -216,12 +216,12 @@ class ThnnFusedGruCellBackward0(OpNode):
     def forward(self, ig: np.ndarray, hg: np.ndarray, hx: np.ndarray) -> np.ndarray:
         r, z, n = _gru_activations(ig, hg)
         if isinstance(self, OpNode):
-            self.cache = (r, z, n)
+            self.r, self.z, self.n = r, z, n
         return n + z * (hx - n)
 
     def backward(self, gy: Tensor) -> tuple[Any, ...]:
         ig, hg, hx = self.saved_tensors
-        d_ig, d_hg, d_hx = _FusedGruCellGrad.apply(gy, ig, hg, hx, cache=self.cache)
+        d_ig, d_hg, d_hx = _FusedGruCellGrad.apply(gy, ig, hg, hx, cache=(self.r, self.z, self.n))
         need_ig, need_hg, need_hx = self.needs_input_grad
         return (d_ig if need_ig else None), (d_hg if need_hg else None), (d_hx if need_hx else None)
 

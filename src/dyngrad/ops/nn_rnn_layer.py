@@ -95,7 +95,10 @@ class MkldnnRnnLayerBackward0(OpNode):
             hs[k + 1] = out[t]
         if isinstance(self, OpNode):  # recorded: keep the states for the backward
             self.reverse = reverse
-            self.cache = (acts, hs, cs, tanhs, raws)
+            # Note: kept as array attributes, which the engine drops when it frees the graph.
+            self.acts, self.hs, self.cs, self.tanhs = acts, hs, cs, tanhs
+            if raws is not None:
+                self.raws = raws
         return out, hs[steps].copy(), cs[steps].copy()
 
     def backward(self, g_out: Tensor, g_h: Tensor, g_c: Tensor) -> tuple[Any, ...]:
@@ -107,7 +110,7 @@ class MkldnnRnnLayerBackward0(OpNode):
         if recorded:
             states = _recompute_states(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, order)
         else:
-            states = _cached_states(self.cache, order)
+            states = _cached_states(self.acts, self.cs, self.tanhs, order)
             buffer = np.empty(
                 (steps, batch, gates), x._data.dtype
             )  # ā of every step, in time order
@@ -132,19 +135,21 @@ class MkldnnRnnLayerBackward0(OpNode):
         if need[1]:
             d_w_ih = mm(d_all.t(), x.reshape(steps * batch, x.shape[2]))  # type: ignore[attr-defined]
         if need[2]:
-            h_prev = _in_time_order(states, 2, order, recorded, self.cache[1][:steps])
+            h_prev = _in_time_order(
+                states, 2, order, recorded, None if recorded else self.hs[:steps]
+            )
             d_w_hh = mm(d_all.t(), h_prev)  # type: ignore[attr-defined]
         if need[3] or need[4]:
             d_b = d_all.sum(0)  # type: ignore[attr-defined]
         if need[7] and w_hr is not None:
-            raws = _in_time_order(states, 3, order, recorded, self.cache[4])  # type: ignore[arg-type]
+            raws = _in_time_order(states, 3, order, recorded, None if recorded else self.raws)
             d_w_hr = mm(stack(d_outs).reshape(steps * batch, g_h.shape[-1]).t(), raws)  # type: ignore[attr-defined]
         return (d_x, d_w_ih, d_w_hh, d_b if need[3] else None, d_b if need[4] else None,
                 dh if need[5] else None, dc if need[6] else None, d_w_hr)  # fmt: skip
 
 
 def _in_time_order(states: list[tuple[Any, ...]], index: int, order: list[int], recorded: bool,
-                   cached: np.ndarray) -> Tensor:  # fmt: skip
+                   cached: np.ndarray | None) -> Tensor:  # fmt: skip
     """One per-step state (kept in processing order) of every step, as a (T·B, size) matrix
     in time order, matching the rows of Ā."""
     reverse = bool(order) and order[0] != 0
@@ -152,14 +157,14 @@ def _in_time_order(states: list[tuple[Any, ...]], index: int, order: list[int], 
         by_step = [s[index] for s in states]
         joined = stack(by_step[::-1] if reverse else by_step)
     else:
-        joined = _const(cached[::-1] if reverse else cached)
+        joined = _const(cached[::-1] if reverse else cached)  # type: ignore[index,arg-type]
     return joined.reshape(joined.shape[0] * joined.shape[1], joined.shape[2])  # type: ignore[attr-defined,no-any-return]
 
 
-def _cached_states(cache: tuple[Any, ...], order: list[int]) -> list[tuple[Any, ...]]:
+def _cached_states(acts: np.ndarray, cs: np.ndarray, tanhs: np.ndarray,
+                   order: list[int]) -> list[tuple[Any, ...]]:  # fmt: skip
     """Per processing step k: (gates, c_{k−1}, h_{k−1}, h̃_k, (activations, tanh c_k)) from
     the forward's arrays, as constants (the pre-activation gates are not needed then)."""
-    acts, hs, cs, tanhs, raws = cache
     return [(None, _const(cs[k]), None, None, (acts[t], tanhs[k])) for k, t in enumerate(order)]
 
 

@@ -288,7 +288,6 @@ class ExpandBackward0(OpNode):
     """y = x broadcast to ``size``;  x̄ = ȳ summed back to x's shape."""
 
     linear = True  # forward mode: ẏ = ẋ broadcast the same way
-
     promote = OWN
     view = True
 
@@ -323,7 +322,8 @@ def expand(input: Tensor, *size: Any) -> Tensor:
                 f"The expanded size of the tensor ({sizes[i]}) isn't allowed in a leading, "
                 f"non-existing dimension {i}"
             )
-    for i, s in enumerate(shape):
+    for i in reversed(range(len(shape))):  # torch reports the last mismatched dim
+        s = shape[i]
         want = sizes[lead + i]
         if want == -1:
             target[lead + i] = s
@@ -381,7 +381,6 @@ class UnsqueezeBackward0(OpNode):
     """y = x with a new size-1 dim;  x̄ = ȳ without it."""
 
     linear = True  # forward mode: ẏ = ẋ with the same new dim
-
     promote = OWN
     view = True
 
@@ -417,7 +416,6 @@ class SqueezeBackward0(OpNode):
     """y = x without its size-1 dims;  x̄ = ȳ reshaped back."""
 
     linear = True  # forward mode: ẏ = ẋ squeezed the same way
-
     promote = OWN
     view = True
 
@@ -474,7 +472,6 @@ class TransposeBackward0(OpNode):
     """y = x with dims ``d0`` and ``d1`` swapped;  x̄ = ȳ swapped back."""
 
     linear = True  # forward mode: ẏ = ẋ with the same dims swapped
-
     promote = OWN
     view = True
 
@@ -492,7 +489,13 @@ class TransposeBackward0(OpNode):
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions (``swapaxes``/``swapdims`` are the same op)."""
     n = input.ndim
-    return TransposeBackward0.apply(input, d0=_wrap_dim(dim0, n), d1=_wrap_dim(dim1, n))
+    for name, position, d in (("dim0", 1, dim0), ("dim1", 2, dim1)):
+        if not isinstance(d, (int, np.integer)):
+            raise TypeError(
+                f"transpose(): argument '{name}' (position {position}) must be int, not "
+                f"{type(d).__name__}"
+            )
+    return TransposeBackward0.apply(input, d0=_wrap_dim(int(dim0), n), d1=_wrap_dim(int(dim1), n))
 
 
 class TBackward0(TransposeBackward0):

@@ -13,7 +13,15 @@ import numpy as np
 
 from .. import _device, _dtype
 from .._tensor import Tensor
-from ._registry import _TYPE_NAMES, OWN, OpNode, check_inplace, commit_inplace, register
+from ._registry import (
+    _TYPE_NAMES,
+    OWN,
+    OpNode,
+    check_inplace,
+    check_no_partial_overlap,
+    commit_inplace,
+    register,
+)
 from .indexing import CopyBackwards
 
 __all__ = ["clone", "contiguous", "to", "copy_", "memory_format", "contiguous_format",
@@ -51,7 +59,6 @@ class CloneBackward0(OpNode):
     """y = a copy of x;  x̄ = ȳ."""
 
     linear = True  # forward mode: ẏ = a copy of ẋ
-
     promote = OWN
 
     def forward(self, a: np.ndarray, contiguous: bool) -> Any:
@@ -79,12 +86,6 @@ def contiguous(input: Tensor, memory_format: Any = contiguous_format) -> Tensor:
     return CloneBackward0.apply(input, contiguous=True)
 
 
-_OVERLAP_MESSAGE = (
-    "unsupported operation: some elements of the input tensor and the written-to tensor refer "
-    "to a single memory location. Please clone() the tensor before performing the operation."
-)
-
-
 @register(name="copy_", function=False)
 def copy_(input: Tensor, other: Any, non_blocking: bool = False) -> Tensor:
     """``input``'s values replaced by ``other``'s (a tensor or a number), broadcast to
@@ -101,23 +102,15 @@ def copy_(input: Tensor, other: Any, non_blocking: bool = False) -> Tensor:
             f"copy_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}"
         )
     check_inplace(input)
+    itself = False
     if isinstance(other, Tensor):
         dst, src = input._data, other._data
         if src.shape != dst.shape:
             _check_broadcast_into(dst.shape, src.shape)
-        if np.may_share_memory(dst, src) and not _same_memory(dst, src):
-            if np.shares_memory(dst, src):
-                raise RuntimeError(_OVERLAP_MESSAGE)
-    return commit_inplace(input, CopyBackwards.apply(input, other))
-
-
-def _same_memory(a: np.ndarray, b: np.ndarray) -> bool:
-    return (
-        a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-        and a.shape == b.shape
-        and a.strides == b.strides
-        and a.dtype == b.dtype
-    )
+        check_no_partial_overlap(input, other)
+        itself = dst.__array_interface__ == src.__array_interface__
+    # a copy of itself is allowed even into an expanded tensor (torch)
+    return commit_inplace(input, CopyBackwards.apply(input, other), overlap_ok=itself)
 
 
 def _check_broadcast_into(dst: tuple[int, ...], src: tuple[int, ...]) -> None:
@@ -143,7 +136,6 @@ class ToCopyBackward0(OpNode):
     """y = x converted to another dtype;  x̄ = ȳ (the engine casts it back to x's dtype)."""
 
     linear = True  # forward mode: ẏ = ẋ converted to the same dtype
-
     promote = OWN
 
     def forward(self, a: np.ndarray, np_dtype: np.dtype) -> Any:

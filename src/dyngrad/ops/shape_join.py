@@ -219,7 +219,6 @@ class UnbindBackward0(OpNode):
     """(y₀, y₁, …) = slices of x along ``dim``;  x̄ = the ȳᵢ stacked along ``dim``."""
 
     linear = True  # forward mode: ẏᵢ = the slices of ẋ
-
     promote = OWN
     view = True
     n_outputs = 2  # marks it multi-output; the real count is set per call
@@ -250,7 +249,6 @@ class SplitBackward0(OpNode):
     """(y₀, y₁, …) = consecutive slices of x along ``dim``;  x̄ = cat(ȳ₀, ȳ₁, …)."""
 
     linear = True  # forward mode: ẏᵢ = the same slices of ẋ
-
     promote = OWN
     view = True
     n_outputs = 2  # multi-output; the real count is set per call

@@ -23,7 +23,6 @@ class PermuteBackward0(OpNode):
     """y = x with its dims reordered as ``dims``;  x̄ = ȳ with the inverse order."""
 
     linear = True  # forward mode: ẏ = ẋ with its dims reordered the same way
-
     promote = OWN
     view = True
 

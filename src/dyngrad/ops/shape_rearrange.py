@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .._tensor import Tensor, _wrap_dim
+from .._tensor import Tensor, _wrap_dim, _wrap_size_dim
 from ._registry import OWN, OpNode, register
 from .reduction import sum as sum_
 from .shape import _shape_str, _size_arg, expand, flatten, reshape, unsqueeze, wrap_dims
@@ -29,7 +29,6 @@ class RepeatBackward0(OpNode):
     x̄ = ȳ viewed as (r₀, s₀, r₁, s₁, …) and summed over the r axes."""
 
     linear = True  # forward mode: ẏ = ẋ tiled the same way
-
     promote = OWN
 
     def forward(self, a: np.ndarray, repeats: tuple[int, ...]) -> Any:
@@ -92,7 +91,7 @@ def repeat_interleave(
         positions = np.repeat(np.arange(len(counts), dtype=input._data.dtype), counts)
         return Tensor._make(positions, False, None, 0)
     x = flatten(input) if dim is None else input
-    d = 0 if dim is None else _wrap_dim(dim, input.ndim)
+    d = 0 if dim is None else _wrap_size_dim(dim, input.ndim)  # a 0-d input has no dim
     if isinstance(repeats, Tensor):
         counts = _counts(repeats)
         n = x._data.shape[d] if x.ndim else 1
@@ -135,7 +134,6 @@ class FlipBackward0(OpNode):
     """y = x reversed along ``dims``;  x̄ = ȳ reversed along ``dims``."""
 
     linear = True  # forward mode: ẏ = ẋ reversed the same way
-
     promote = OWN
 
     def forward(self, a: np.ndarray, dims: tuple[int, ...]) -> Any:
@@ -176,7 +174,6 @@ class RollBackward0(OpNode):
     x̄ = ȳ shifted back."""
 
     linear = True  # forward mode: ẏ = ẋ shifted the same way
-
     promote = OWN
 
     def forward(self, a: np.ndarray, shifts: tuple[int, ...], dims: tuple[int, ...] | None) -> Any:
@@ -216,10 +213,10 @@ def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
     """The view of ``length`` elements from ``start`` along ``dim``."""
     if input.ndim == 0:
         raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = _wrap_dim(dim, input.ndim)
     start, length = operator.index(start), operator.index(length)
-    if length < 0:
+    if length < 0:  # (torch checks this before the dim)
         raise RuntimeError("narrow(): length must be non-negative.")
+    d = _wrap_dim(dim, input.ndim)
     n = input._data.shape[d]
     if not -n <= start <= n:
         raise IndexError(
