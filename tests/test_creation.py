@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import dyngrad
+from outcomes import outcome, wording
 
 try:
     import torch
@@ -28,35 +29,6 @@ except ImportError:  # pragma: no cover - the parity tests skip
 requires_torch = pytest.mark.skipif(
     torch is None, reason="PyTorch not installed: parity test skipped"
 )
-
-_TRIGGERED = re.compile(r"\s*\(Triggered internally at .*\)\s*$", re.DOTALL)
-
-
-def canon(value: Any) -> Any:
-    if hasattr(value, "detach") and hasattr(value, "dtype"):
-        return (
-            "tensor",
-            str(value.dtype),
-            tuple(value.shape),
-            value.detach().numpy().tolist(),
-            value.requires_grad,
-        )
-    if isinstance(value, tuple) and type(value).__name__ == "Size":
-        return ("Size", tuple(value))
-    if isinstance(value, (list, tuple)):
-        return type(value).__name__, [canon(v) for v in value]
-    if type(value).__name__ in ("dtype", "device"):
-        return repr(value)
-    return value
-
-
-def outcome(fn: Callable[[Any], Any], module: Any) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return ("ok", canon(fn(module)))
-        except Exception as exc:  # noqa: BLE001 - comparing any failure
-            return ("raise", type(exc).__name__, _TRIGGERED.sub("", str(exc)))
 
 
 # dyngrad stores fewer dtypes than torch (no complex, uint16/32/64): its list of supported
@@ -265,7 +237,7 @@ def _warnings_of(fn: Callable[[Any], Any], module: Any) -> list[tuple[str, str]]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fn(module)
-    return [(w.category.__name__, _TRIGGERED.sub("", str(w.message))) for w in caught]
+    return [(w.category.__name__, wording(str(w.message))) for w in caught]
 
 
 @requires_torch

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import copy
 import pickle
-import re
 import subprocess
 import sys
 import warnings
@@ -22,6 +21,7 @@ import numpy as np
 import pytest
 
 import dyngrad
+from outcomes import outcome, wording
 
 try:
     import torch
@@ -34,36 +34,6 @@ requires_torch = pytest.mark.skipif(
 
 DTYPE_NAMES = ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"]
 ALIASES = ["float", "double", "half", "long", "int", "short", "bool"]
-_TRIGGERED = re.compile(r"\s*\(Triggered internally at .*\)\s*$", re.DOTALL)
-
-
-def canon(value: Any) -> Any:
-    """A module-independent form of a result: tensors become (dtype, shape, values, flags)."""
-    if hasattr(value, "detach") and hasattr(value, "dtype"):
-        return (
-            "tensor",
-            str(value.dtype),
-            tuple(value.shape),
-            value.detach().numpy().tolist(),
-            value.requires_grad,
-        )
-    if isinstance(value, tuple) and type(value).__name__ == "Size":
-        return ("Size", repr(value))
-    if isinstance(value, (list, tuple)):
-        return type(value).__name__, [canon(v) for v in value]
-    if type(value).__name__ in ("dtype", "device"):
-        return repr(value)
-    return value
-
-
-def outcome(fn: Callable[[Any], Any], module: Any) -> Any:
-    """``fn(module)`` in canonical form, or the exception's class name and message."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return ("ok", canon(fn(module)))
-        except Exception as exc:  # noqa: BLE001 - comparing any failure
-            return ("raise", type(exc).__name__, _TRIGGERED.sub("", str(exc)))
 
 
 def assert_same(fn: Callable[[Any], Any]) -> None:
@@ -75,7 +45,7 @@ def warning_texts(fn: Callable[[Any], Any], module: Any) -> list[tuple[str, str]
         warnings.simplefilter("always")
         with contextlib.suppress(Exception):  # only the warnings matter here
             fn(module)
-    return [(w.category.__name__, _TRIGGERED.sub("", str(w.message))) for w in caught]
+    return [(w.category.__name__, wording(str(w.message))) for w in caught]
 
 
 def _leaf(m: Any, values: Any = (1.0, 2.0, 3.0)) -> Any:

@@ -12,6 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
+from nn_parity import close
+from nn_parity import copy_weights as _copy_weights
+from nn_parity import pair as _pair
 
 import dyngrad
 
@@ -21,21 +24,8 @@ D = dyngrad.nn
 T = torch.nn
 
 
-def _pair(shape: tuple[int, ...], seed: int, dtype: Any = np.float32) -> tuple[Any, Any]:
-    a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
-    return dyngrad.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
-
-
 def _close(ours: Any, theirs: Any, tol: float = 2e-5) -> None:
-    assert tuple(ours.shape) == tuple(theirs.shape)
-    assert str(ours.dtype) == str(theirs.dtype)
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=tol, atol=tol)
-
-
-def _copy_weights(ours: Any, theirs: Any) -> None:
-    ours.load_state_dict(
-        {k: dyngrad.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()}
-    )
+    close(ours, theirs, tol)
 
 
 def _randomize_biases(module: Any) -> None:

@@ -289,16 +289,8 @@ def _forward_jvp(
 ) -> tuple[Any, Any]:
     from .._creation import ones_like, zeros_like
 
-    is_inputs_tuple, inputs_t = _as_tuple(inputs, "inputs", "jvp")
-    inputs_t = _fresh(inputs_t, create_graph, requires_grad=create_graph)
-    if v is not None:
-        v_t = _prepare_v(v, inputs_t, is_inputs_tuple, create_graph, "jvp")
-    elif len(inputs_t) != 1 or inputs_t[0].numel() != 1:
-        raise RuntimeError(
-            "The vector v can only be None if the input to the user-provided function is a "
-            "single Tensor with a single element."
-        )
-    else:
+    is_inputs_tuple, inputs_t, v_t = _jvp_inputs(inputs, v, create_graph, create_graph)
+    if v_t is None:
         v_t = (ones_like(inputs_t[0]),)
     level = forward_ad.push_level()
     try:
@@ -315,6 +307,27 @@ def _forward_jvp(
     )
 
 
+def _jvp_inputs(
+    inputs: Tensor | tuple[Tensor, ...], v: Any, create_graph: bool, requires_grad: bool
+) -> tuple[bool, tuple[Tensor, ...], tuple[Any, ...] | None]:
+    """``jvp``'s inputs made fresh, and ``v`` checked against them (None: omitted, allowed
+    only for a single one-element input)."""
+    is_inputs_tuple, inputs_t = _as_tuple(inputs, "inputs", "jvp")
+    inputs_t = _fresh(inputs_t, create_graph, requires_grad=requires_grad)
+    if v is not None:
+        return (
+            is_inputs_tuple,
+            inputs_t,
+            _prepare_v(v, inputs_t, is_inputs_tuple, create_graph, "jvp"),
+        )
+    if len(inputs_t) != 1 or inputs_t[0].numel() != 1:
+        raise RuntimeError(
+            "The vector v can only be None if the input to the user-provided function is a "
+            "single Tensor with a single element."
+        )
+    return is_inputs_tuple, inputs_t, None
+
+
 def _double_backward_jvp(
     func: Callable[..., Any],
     inputs: Tensor | tuple[Tensor, ...],
@@ -323,17 +336,7 @@ def _double_backward_jvp(
     strict: bool,
 ) -> tuple[Any, Any]:
     """``jvp`` as torch computes it: the double-backward trick (see :func:`jvp`)."""
-    is_inputs_tuple, inputs_t = _as_tuple(inputs, "inputs", "jvp")
-    inputs_t = _fresh(inputs_t, create_graph, requires_grad=True)
-    if v is not None:
-        v_t: tuple[Any, ...] | None = _prepare_v(v, inputs_t, is_inputs_tuple, create_graph, "jvp")
-    elif len(inputs_t) != 1 or inputs_t[0].numel() != 1:
-        raise RuntimeError(
-            "The vector v can only be None if the input to the user-provided function is a "
-            "single Tensor with a single element."
-        )
-    else:
-        v_t = None
+    is_inputs_tuple, inputs_t, v_t = _jvp_inputs(inputs, v, create_graph, True)
     is_outputs_tuple, outputs = _run(func, inputs_t, "jvp")
     _strict_requires_grad(outputs, "outputs", strict)
     from .._creation import zeros_like
