@@ -1,8 +1,9 @@
 """``dyngrad.func``: composable function transforms, as ``torch.func`` has them.
 
-``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian`` and
-``vmap``, built only on ``dyngrad.autograd.grad`` (no backward code of their own). They are
-functional: inputs need not require grad, results carry no graph unless they depend on tensors
+``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``, ``jacfwd``, ``hessian``,
+``vmap`` and ``linearize``, with ``functional_call``/``stack_module_state`` to use a module
+as a function of its parameters; built only on ``dyngrad.autograd.grad`` and forward mode
+(no backward code of their own). They are functional: inputs need not require grad, results carry no graph unless they depend on tensors
 outside the call that require grad, and they nest (``vmap(grad(f))``, ``grad(grad(f))``).
 
 >>> import dyngrad as torch
@@ -17,6 +18,20 @@ from __future__ import annotations
 
 from ._grad import grad, grad_and_value, jvp, vjp
 from ._jacobian import hessian, jacfwd, jacrev
+from ._linearize import linearize
+from ._module_call import functional_call, stack_module_state
 from ._vmap import vmap
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap"]
+__all__ = [
+    "grad",
+    "grad_and_value",
+    "vjp",
+    "jvp",
+    "jacrev",
+    "jacfwd",
+    "hessian",
+    "vmap",
+    "linearize",
+    "functional_call",
+    "stack_module_state",
+]
