@@ -23,8 +23,15 @@ $(VENV)/.installed-docs: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[docs]'
 	touch $@ $(VENV)/.installed
 
-demo: $(VENV)/.installed
+# The guided tour, then examples/lenet_digits.py: LeNet on scikit-learn's digits (the `examples`
+# extra: matplotlib, tqdm, scikit-learn), curves and the saved model in examples/out/.
+$(VENV)/.installed-examples: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[examples]'
+	touch $@ $(VENV)/.installed
+
+demo: $(VENV)/.installed-examples
 	$(PY) -m dyngrad tour
+	$(PY) examples/lenet_digits.py
 
 test: lint
 	$(PY) -m pytest

@@ -132,6 +132,32 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "dropout_p_nan": lambda m: F(m).dropout(X(m), p=math.nan),
     "linear_negative": lambda m: m.nn.Linear(-1, 3),
     "uniform_range": lambda m: m.empty(3).uniform_(1.0, 0.0),
+    "uniform_inf": lambda m: m.empty(3).uniform_(0.0, math.inf),
+    "uniform_nan": lambda m: m.empty(3).uniform_(math.nan, 1.0),
+    "uniform_span": lambda m: m.empty(3).uniform_(-3e38, 3e38),
+    "uniform_half_bound": lambda m: m.empty(3, dtype=m.float16).uniform_(0, 7e4),
+    "uniform_int": lambda m: m.empty(3, dtype=m.int64).uniform_(0, 5),
+    "uniform_str": lambda m: m.empty(3).uniform_("a"),
+    "uniform_leaf": lambda m: m.empty(3, requires_grad=True).uniform_(),
+    "normal__neg_std": lambda m: m.empty(3).normal_(0.0, -1.0),
+    "normal__nan_std": lambda m: m.empty(3).normal_(0.0, math.nan),
+    "normal__int": lambda m: m.empty(3, dtype=m.int64).normal_(),
+    "bernoulli_neg": lambda m: m.bernoulli(m.tensor([-0.5])),
+    "bernoulli_int": lambda m: m.bernoulli(m.tensor([1, 0])),
+    "bernoulli_float_p": lambda m: m.bernoulli(m.ones(3), 1.3),
+    "bernoulli_float_p_nan": lambda m: m.bernoulli(m.ones(3), math.nan),
+    "bernoulli__p": lambda m: m.zeros(3).bernoulli_(1.5),
+    "bernoulli__tensor_p": lambda m: m.zeros(3).bernoulli_(m.tensor([0.2, 1.3, 0.4])),
+    "bernoulli__int_p": lambda m: m.zeros(3).bernoulli_(m.tensor([1, 0, 1])),
+    "bernoulli__broadcast": lambda m: m.zeros(3).bernoulli_(m.ones(2, 3) * 0.5),
+    "bernoulli__sizes": lambda m: m.zeros(2, 3).bernoulli_(m.ones(2) * 0.5),
+    "multinomial_int": lambda m: m.multinomial(m.tensor([1, 2]), 1),
+    "multinomial_3d": lambda m: m.multinomial(m.ones(2, 2, 2), 1),
+    "multinomial_0d": lambda m: m.multinomial(m.tensor(1.0), 1),
+    "multinomial_n0": lambda m: m.multinomial(m.tensor([0.5, 0.5]), 0),
+    "multinomial_n_float": lambda m: m.multinomial(m.tensor([0.5, 0.5]), 1.5),
+    "multinomial_zero_row": lambda m: m.multinomial(m.tensor([[0.5, 0.5], [0.0, 0.0]]), 1),
+    "multinomial_generator": lambda m: m.multinomial(m.tensor([0.5, 0.5]), 1, generator=1),
     "full_nan_int": lambda m: m.full((2,), math.nan, dtype=m.int64),
     "tensor_nan_to_int": lambda m: m.tensor(math.nan).long(),
     "eye_negative": lambda m: m.eye(-2),
@@ -171,20 +197,6 @@ CASES: dict[str, Callable[[Any], Any]] = {
 XFAIL = {
     "sum_dim_str": "reduction family: a str dim raises ValueError from int() (torch: TypeError)",
     "linear_call_list": "nn family: nn.Linear on a list raises AttributeError (torch: TypeError)",
-    "dropout_p_nan": "nn family: dropout accepts p=nan (torch: RuntimeError)",
-    **{
-        name: "missing op: dyngrad has no multinomial/bernoulli/Tensor.uniform_ yet"
-        for name in (
-            "multinomial_nan",
-            "multinomial_neg",
-            "multinomial_inf",
-            "multinomial_zero",
-            "multinomial_too_many",
-            "bernoulli_p",
-            "bernoulli_nan",
-            "uniform_range",
-        )
-    },
 }
 # Same exception class, but the message is not compared (with the reason).
 MESSAGE_DIFFERS = {

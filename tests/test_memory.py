@@ -230,3 +230,36 @@ def test_graph_with_100_000_leaves_backpropagates() -> None:
     assert all(x.grad is not None for x in xs)
     grads = np.array([x.grad.item() for x in xs])
     np.testing.assert_array_equal(grads, np.arange(n) % 5)
+
+
+@pytest.mark.usefixtures("no_cycle_collector")
+def test_saved_indices_and_masks_are_released_by_backward() -> None:
+    """Indices, masks and keys an op keeps for backward (gather's index, sort's indices
+    output, x[idx]'s key, masked_fill's mask, max pooling's indices) go with the other saved
+    values when the node has run, and the index tensors they watch are let go."""
+    x = dyngrad.randn(4, 6, requires_grad=True)
+    index = dyngrad.tensor([[0, 2], [1, 1], [5, 0], [3, 4]])
+    mask = dyngrad.tensor([True, False, True, False, True, False])
+    rows = dyngrad.tensor([3, 0, 3])
+    watched = [weakref.ref(t) for t in (index, mask, rows)]
+    values, order = x.sort(-1)
+    pooled = dyngrad.nn.functional.max_pool1d(x.unsqueeze(0), 2)
+    loss = (
+        x.gather(1, index).sum()
+        + values[:, :2].sum()
+        + x[rows].pow(2).sum()
+        + x.masked_fill(mask, 0.0).sum()
+        + pooled.sum()
+    )
+    names = {type(n).__name__ for n in _nodes(loss.grad_fn)}
+    assert {"GatherBackward0", "SortBackward0", "IndexBackward0", "MaskedFillBackward0",
+            "MaxPool2DWithIndicesBackward0"} <= names  # fmt: skip
+    arrays = _saved_array_refs(loss.grad_fn, x)
+    assert len(arrays) >= 5
+    del index, mask, rows, order
+    assert all(r() is not None for r in watched), "the graph must keep the index tensors"
+    loss.backward()
+    for node in _nodes(loss.grad_fn):
+        assert saved_arrays(node) == [], f"{type(node).__name__} kept {saved_arrays(node)}"
+    assert all(r() is None for r in arrays), "a saved index array outlived backward"
+    assert all(r() is None for r in watched), "an index tensor outlived backward"

@@ -115,7 +115,6 @@ from .ops.elementwise import (
 from .ops.linalg import bmm, dot, matmul, mm, mv
 from .ops.reduction import mean, norm, sum
 from .ops.shape import clone, reshape, squeeze, stack, t, transpose, unbind, unsqueeze
-from .serialization import load, save
 
 # Every other registered op function (ops/*.py register them), without listing each here.
 globals().update({k: v for k, v in ops.FUNCTIONS.items() if k not in globals()})

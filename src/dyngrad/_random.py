@@ -337,3 +337,9 @@ def randint_like(input: Tensor, low: Any = None, high: Any = None, *, dtype: Any
 
 
 __all__ += ["rand", "randn", "randint", "normal", "rand_like", "randn_like", "randint_like"]
+
+
+# multinomial, bernoulli and the in-place fills (uniform_, normal_, bernoulli_) record nodes,
+# so they live with the ops; importing them here registers them before ``dyngrad`` collects
+# its functions.
+from .ops import random_sampling as _random_sampling  # noqa: E402, F401

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._tensor import Tensor
+from .ops._registry import _TYPE_NAMES
 from .ops.linalg import matmul
 from .ops.linalg_common import LinAlgError, check_float, check_matrix, result_type
 from .ops.linalg_decomp import (
@@ -108,7 +109,25 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
-    """Σ over ``dim`` of x·y (broadcasting)."""
+    """Σ over ``dim`` of x·y (broadcasting); x and y of one floating dtype.
+
+    As torch, two 1-D tensors go to ``vdot`` (``dim`` is then not looked at)."""
+    from .ops.linalg import vdot
+
+    for name, position, value in (("x", 1, x), ("y", 2, y)):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"linalg_vecdot(): argument '{name}' (position {position}) must be Tensor, not "
+                f"{type(value).__name__}"
+            )
+    check_float("linalg.vecdot", x)
+    if x.dtype is not y.dtype:
+        raise RuntimeError(
+            "linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+            f"{_TYPE_NAMES[x.dtype.name]} and y of type {_TYPE_NAMES[y.dtype.name]} instead"
+        )
+    if x.ndim == 1 and y.ndim == 1:
+        return vdot(x, y)
     return (x * y).sum(dim)  # type: ignore[operator,no-any-return]
 
 

@@ -1,6 +1,7 @@
 """The long fuzz campaign (``make fuzz``): many random programs, failures collected.
 
     PYTHONPATH=src:tests python -m fuzz.campaign --examples 20000 --seed 1
+    PYTHONPATH=src:tests python -m fuzz.campaign --examples 1000000 --minutes 40 --seed 1
 
 Programs are drawn from a seeded RNG (fast, and a failure does not stop the campaign); each
 failure is printed with its program and the seed that replays it
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replay", type=int, default=None, help="run one seed, show its failure")
     parser.add_argument("--show", type=int, default=3, help="programs printed per failure kind")
     parser.add_argument("--families", default="", help="comma-separated op_db families only")
+    parser.add_argument(
+        "--minutes", type=float, default=None, help="stop after this long (then report)"
+    )
     args = parser.parse_args(argv)
     ops = family_ops(args.families.split(",")) if args.families else OPS
 
@@ -57,7 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     known: Counter[str] = Counter()
     shown: Counter[str] = Counter()
     start = time.perf_counter()
+    deadline = None if args.minutes is None else start + 60 * args.minutes
     for k in range(args.examples):
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         seed = args.seed + k
         try:
             run_one(seed, stats, args.max_steps, ops)

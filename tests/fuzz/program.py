@@ -381,6 +381,17 @@ class Program:
         ]
         text, fn = ops[kind]
         self.lines.append(f"{v.name}{text}")
+        # how much the step amplifies relative rounding errors already in v (exp: |x|), and
+        # the other operand's own tolerance (sub_/mul_/copy_)
+        before = as_numpy(v.theirs) if v.theirs.dtype.is_floating_point else None
+        grow = 1.0
+        if kind == 6 and before is not None and before.size:
+            finite = np.abs(before[np.isfinite(before)])
+            grow = max(1.0, float(finite.max())) if finite.size else 1.0
+        if kind in (2, 3, 9):
+            v.atol, v.rtol = max(v.atol, other.atol), max(v.rtol, other.rtol)
+        v.rtol *= grow
+        v.atol *= grow
 
         def call(m: Any) -> Any:
             side = m is not dyngrad

@@ -57,13 +57,20 @@ OPS = [
     OpInfo("sqrt", lambda m, a: a.sqrt(), unary_samples(positive), ("SqrtBackward0",)),
     OpInfo("sin", lambda m, a: m.sin(a), unary_samples(), ("SinBackward0",)),
     OpInfo("cos", lambda m, a: m.cos(a), unary_samples(), ("CosBackward0",)),
-    OpInfo("tanh", lambda m, a: m.tanh(a), unary_samples(), ("TanhBackward0",)),
-    OpInfo("sigmoid", lambda m, a: m.sigmoid(a), unary_samples(), ("SigmoidBackward0",)),
+    OpInfo(
+        "tanh", lambda m, a: m.tanh(a), unary_samples(), ("TanhBackward0", "TanhBackwardBackward0")
+    ),
+    OpInfo(
+        "sigmoid",
+        lambda m, a: m.sigmoid(a),
+        unary_samples(),
+        ("SigmoidBackward0", "SigmoidBackwardBackward0"),
+    ),  # fmt: skip
     OpInfo(
         "relu",
         lambda m, a: m.relu(a),
         unary_samples(away_from_zero),
-        ("ReluBackward0",),
+        ("ReluBackward0", "ThresholdBackwardBackward0"),
         gradgrad=True,
     ),  # fmt: skip
     OpInfo("abs", lambda m, a: m.abs(a), unary_samples(away_from_zero), ("AbsBackward0",)),

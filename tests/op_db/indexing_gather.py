@@ -254,6 +254,7 @@ GATHER_OPS = [
         "scatter_leaf_error",
         lambda m, a, d, i, s: a.scatter_(d, i, s),
         lambda rng, dt: _scatter_samples(rng, dt)[:1],
+        forward_ad=False,  # (the leaf error needs an input that requires grad)
     ),
     OpInfo(
         "scatter_add",
@@ -307,6 +308,9 @@ GATHER_OPS = [
         grad=False,
         gradcheck=False,
         gradgrad=False,
+        # (torch's backward raises for the aliases and its forward mode gives no tangent;
+        # dyngrad's gives amax/amin's, checked by the entries above)
+        forward_ad=False,
     ),
     OpInfo(
         "scatter_reduce_max_alias_backward",

@@ -16,6 +16,9 @@ from . import OpInfo, Sample, arr
 
 NAN = float("nan")
 NO_DERIVATIVE = {"grad": False, "gradcheck": False, "gradgrad": False}
+# unique: no forward-mode rule in torch either (both raise "Trying to use forward AD with
+# _unique2 ..."; test_forward_ad.py compares the errors), so no jvp comparison
+NO_FORWARD_DERIVATIVE = {**NO_DERIVATIVE, "forward_ad": False}
 
 
 def _nc(rng: Any, shape: tuple[int, int], dt: Any) -> np.ndarray:
@@ -174,15 +177,20 @@ UNIQUE_OPS = [
         lambda m, a, **kw: m.unique(a, **kw),
         _unique_samples,
         ("Unique2Backward0", "UniqueDimBackward0"),
-        **NO_DERIVATIVE,
+        **NO_FORWARD_DERIVATIVE,
     ),
-    OpInfo("unique_method", lambda m, a, **kw: a.unique(**kw), _unique_samples, **NO_DERIVATIVE),
+    OpInfo(
+        "unique_method",
+        lambda m, a, **kw: a.unique(**kw),
+        _unique_samples,
+        **NO_FORWARD_DERIVATIVE,
+    ),
     OpInfo(
         "unique_consecutive",
         lambda m, a, **kw: m.unique_consecutive(a, **kw),
         _unique_consecutive_samples,
         ("UniqueConsecutiveBackward0",),
-        **NO_DERIVATIVE,
+        **NO_FORWARD_DERIVATIVE,
     ),
     # torch has no derivative for unique: backward raises NotImplementedError
     OpInfo(

@@ -321,6 +321,8 @@ OPS = [
         grad=False,
         gradcheck=False,
         gradgrad=False,
+        # (in forward mode these modes raise torch's RuntimeError: test_forward_ad checks it)
+        forward_ad=False,
         **_DECOMP,
     ),  # fmt: skip
     OpInfo("qr", lambda m, a: tuple(m.qr(a)), _samples(_general, ((4, 3), (3, 3))), **_DECOMP),

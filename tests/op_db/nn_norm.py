@@ -216,6 +216,7 @@ def _lstm_cell_grad(m: Any, gh: Any, gc: Any, gates: Any, cx: Any) -> Any:
         from dyngrad.ops.nn_rnn import lstm_cell_grad
 
         return lstm_cell_grad(gh, gc, gates, cx)
+    gates, cx = _differentiable(gates), _differentiable(cx)
     h, c = _torch_lstm_cell(gates, 0.0, cx)
     return m.autograd.grad((h, c), (gates, cx), (gh, gc), create_graph=True)
 
@@ -225,7 +226,14 @@ def _gru_cell_grad(m: Any, gy: Any, ig: Any, hg: Any, hx: Any) -> Any:
         from dyngrad.ops.nn_rnn import _FusedGruCellGrad
 
         return _FusedGruCellGrad.apply(gy, ig, hg, hx)
+    ig, hg, hx = _differentiable(ig), _differentiable(hg), _differentiable(hx)
     return m.autograd.grad(_torch_gru_cell(ig, hg, hx), (ig, hg, hx), gy, create_graph=True)
+
+
+def _differentiable(t: Any) -> Any:
+    """``t`` requiring grad (torch's reference differentiates with autograd.grad; in forward
+    mode the inputs are dual tensors that need not require grad)."""
+    return t if t.requires_grad else t.requires_grad_()
 
 
 def _cell_samples(gates: int, grad_inputs: int = 0) -> Any:

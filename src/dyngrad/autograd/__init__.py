@@ -23,10 +23,12 @@ from .grad_mode import (
     is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
+    set_multithreading_enabled,
 )
 from .gradcheck import gradcheck, gradgradcheck
 from .graph import Node, tensor_type
 from .graph_summary import graph_summary
+from .variable import Variable
 
 if TYPE_CHECKING:
     from .._tensor import Tensor
@@ -50,6 +52,8 @@ __all__ = [
     "set_detect_anomaly",
     "is_anomaly_enabled",
     "is_anomaly_check_nan_enabled",
+    "Variable",
+    "set_multithreading_enabled",
 ]
 
 

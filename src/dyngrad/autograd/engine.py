@@ -99,18 +99,24 @@ def _no_grad_view(t: Tensor) -> bool:
 
 def _count_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
     """For each reachable node, the number of edges that lead into it (iterative DFS)."""
+    # Note: ``deps`` doubles as the set of nodes seen (a node enters it when first reached);
+    # only the roots, on the stack from the start, need a set of their own.
     deps: dict[Node, int] = {}
-    seen = set(roots)
-    stack = list(seen)
+    root_set = set(roots)
+    stack = list(root_set)
+    get = deps.get
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
             if nxt is None:
                 continue
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
+            n = get(nxt)
+            if n is None:
+                deps[nxt] = 1
+                if nxt not in root_set:
+                    stack.append(nxt)
+            else:
+                deps[nxt] = n + 1
     return deps
 
 
@@ -291,7 +297,7 @@ def run_backward(
 
     deps = _count_dependencies(roots)
     if accumulate:
-        last_backward.roots = tuple(weakref.ref(n) for n in roots)
+        last_backward.roots = tuple([weakref.ref(n) for n in roots])
 
     # What to capture (autograd.grad) or which leaves may accumulate (backward(inputs=...)).
     captures: dict[Node, list[tuple[int, int]]] = {}
@@ -316,13 +322,23 @@ def run_backward(
     # formulas call finds them off already and skips switching them (see ops/_registry.py).
     quiet = _quiet_fp()
     running.depth += 1
+    # Note: ``ready`` holds the next node when it is the only one ready (a chain): it then
+    # skips the heap, which would hand it out next anyway.
+    ready: Node | None = None
+    heappush = heapq.heappush
     try:
-        while heap:
-            node = heapq.heappop(heap)[1]
+        while ready is not None or heap:
+            if ready is not None:
+                node = ready
+                ready = None
+            else:
+                node = heapq.heappop(heap)[1]
             grads = buffers.pop(node, None) or [None] * node.n_outputs
 
             if node.__class__ is AccumulateGrad:
-                grad = _run_leaf_hooks(node.variable, grads[0])
+                grad = grads[0]
+                if node.variable._meta is not None:
+                    grad = _run_leaf_hooks(node.variable, grad)
                 if tracers:
                     for trace in tracers:
                         trace(node, (grad,), None)
@@ -346,7 +362,7 @@ def run_backward(
 
             if node._released:
                 raise RuntimeError(_freed_message())
-            if grads[0] is None and grads.count(None) == len(grads):
+            if grads[0] is None and (len(grads) == 1 or grads.count(None) == len(grads)):
                 out: tuple[Any, ...] = (None,) * len(node.next_functions)
             elif _anomaly.enabled:
                 out = _apply_with_anomaly_checks(node, grads)
@@ -376,7 +392,8 @@ def run_backward(
                 if g is not None:
                     meta = in_meta[i]
                     data = g._data
-                    if data.shape != meta[0] or data.dtype != meta[1]:
+                    dtype = data.dtype
+                    if data.shape != meta[0] or (dtype is not meta[1] and dtype != meta[1]):
                         g = _reduce_to_input(g, meta, node, i)
                     buf = buffers.get(nxt)
                     if buf is None:
@@ -386,7 +403,13 @@ def run_backward(
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if left == 0:
-                    heapq.heappush(heap, (-nxt._seq, nxt))
+                    if ready is not None:
+                        heappush(heap, (-ready._seq, ready))
+                        ready = None
+                    if heap:
+                        heappush(heap, (-nxt._seq, nxt))
+                    else:
+                        ready = nxt
             out = g = data = None  # type: ignore[assignment]  # (a leaf may adopt its gradient)
     finally:
         running.depth -= 1

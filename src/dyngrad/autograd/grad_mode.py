@@ -162,3 +162,17 @@ class inference_mode(_GradModeContext):  # noqa: N801 - torch's name
 
     def clone(self) -> inference_mode:
         return self.__class__(self.mode)
+
+
+class set_multithreading_enabled:  # noqa: N801 - torch's name
+    """Accepted for torch compatibility: dyngrad's engine runs each backward on the calling
+    thread, so there is no multithreaded backward to switch on or off."""
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

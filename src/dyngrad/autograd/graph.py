@@ -22,7 +22,7 @@ from .sites import Site, both_places, user_site
 if TYPE_CHECKING:
     from .._tensor import Tensor
 
-__all__ = ["Node", "AccumulateGrad", "VersionCounter", "RemovableHandle"]
+__all__ = ["Node", "AccumulateGrad", "VersionCounter", "RemovableHandle", "SavedIndex"]
 
 # Creation order: the engine runs ready nodes latest-first, as torch does.
 _next_seq = itertools.count().__next__
@@ -126,6 +126,8 @@ def _tensor_desc(t_data: np.ndarray, dtype_name: str) -> str:
         "bool": "BoolTensor",
     }[dtype_name]
     dims = ", ".join(str(s) for s in t_data.shape)
+    if dtype_name == "bool":  # (torch names it by its old type object here)
+        return f"[CPUBoolType [{dims}]]"
     return f"[torch.{legacy} [{dims}]]"
 
 
@@ -187,7 +189,10 @@ class Node:
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
-        return tuple([edge[0] is not None for edge in self.next_functions])
+        edges = self.next_functions
+        if len(edges) == 2:  # (binary ops, the common case: no list to build)
+            return (edges[0][0] is not None, edges[1][0] is not None)
+        return tuple([edge[0] is not None for edge in edges])
 
     def register_hook(self, fn: Callable[..., Any]) -> RemovableHandle:
         """``fn(grad_inputs, grad_outputs)`` after the node ran; may return new grad_inputs."""
@@ -236,15 +241,17 @@ class Node:
         dropped = False
         saved = self._saved
         # (a node whose saved slots are all None saved nothing: it may run again, as torch's)
-        if saved and (saved[0] is not None or any(v is not None for v in saved)):
-            self._saved = ()
-            dropped = True
+        for v in saved:  # (a plain loop: cheaper than any() over a generator)
+            if v is not None:
+                self._saved = ()
+                dropped = True
+                break
         if self._out_saved is not None:
             self._out_saved = None
             dropped = True
         attrs = self.__dict__
         if attrs:
-            arrays = [k for k, v in attrs.items() if isinstance(v, np.ndarray)]
+            arrays = [k for k, v in attrs.items() if isinstance(v, (np.ndarray, SavedIndex))]
             for k in arrays:
                 del attrs[k]
             dropped = dropped or bool(arrays)
@@ -299,6 +306,7 @@ class _SavedHooks(_thread._local):
 
     def __init__(self) -> None:
         self.stack: list[tuple[Callable[[Any], Any], Callable[[Any], Any]]] = []
+        self.disabled: str | None = None  # the error message of disable_saved_tensors_hooks
 
 
 saved_hooks = _SavedHooks()
@@ -342,6 +350,36 @@ def save_inputs(node: Node, values: tuple[Any, ...]) -> None:
 
 
 _NOT_A_TENSOR: Any = object()
+
+
+class SavedIndex:
+    """An index or mask a backward reads that is no input with an edge (gather's index,
+    masked_fill's mask, sort's indices output): torch saves it as a tensor, so it is kept
+    with the version of each tensor it came from (checked on every read, torch's error) and
+    dropped with the node's other saved values (``Node._release``)."""
+
+    __slots__ = ("value", "sources")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.sources: tuple[tuple[Any, int], ...] = ()
+
+    def watch(self, tensors: tuple[Any, ...]) -> None:
+        """Check these tensors' versions, as of now, on every read."""
+        self.sources = tuple((t, 0 if t._vc is None else t._vc.value) for t in tensors)
+
+    def arrays(self) -> list[np.ndarray]:
+        """The arrays kept (an index array, those of a parsed key, a tuple's)."""
+        v = self.value
+        items = v if isinstance(v, tuple) else getattr(v, "adv", None) or (v,)
+        return [a for a in items if isinstance(a, np.ndarray)]
+
+    def read(self, node: Node) -> Any:
+        for t, version in self.sources:
+            vc = t._vc
+            if (vc.value if vc is not None else 0) != version:
+                raise _modified_error(t, version, node)
+        return self.value
 
 
 def _modified_error(t: Tensor, version: int, node: Node | None = None) -> RuntimeError:
@@ -417,6 +455,8 @@ class saved_tensors_hooks:  # noqa: N801 - torch's name
         self.pair = (pack_hook, unpack_hook)
 
     def __enter__(self) -> saved_tensors_hooks:
+        if saved_hooks.disabled is not None:
+            raise RuntimeError(saved_hooks.disabled)
         saved_hooks.stack.append(self.pair)
         return self
 
@@ -429,3 +469,7 @@ class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - torch's name
 
     def __init__(self, pin_memory: bool = False, device_type: str = "cuda") -> None:
         super().__init__(lambda t: t, lambda t: t)
+
+
+# torch.autograd.graph's other public names (kept in a module of their own)
+from .graph_extras import disable_saved_tensors_hooks, increment_version  # noqa: E402, F401

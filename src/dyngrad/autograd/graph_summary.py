@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .graph import AccumulateGrad, Node, Packed
+from .graph import AccumulateGrad, Node, Packed, SavedIndex
 from .sites import site_line, source_text, user_site
 
 if TYPE_CHECKING:
@@ -109,6 +109,8 @@ def saved_arrays(node: Node) -> list[tuple[str, Any]]:
     for name, value in (node.__dict__ if hasattr(node, "__dict__") else {}).items():
         if isinstance(value, np.ndarray):
             out.append((name.lstrip("_"), value))
+        elif value.__class__ is SavedIndex:  # an index or mask (ops/indexing_saved.py)
+            out.extend((name.lstrip("_"), a) for a in value.arrays())
     return out
 
 

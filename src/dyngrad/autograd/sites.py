@@ -5,10 +5,12 @@ A *site* is ``(code object, f_lasti)`` of the first frame outside dyngrad: cheap
 function; a frame would keep every local variable alive). The line and its text are worked
 out only when a message needs them.
 
-Note: the op registry takes a site for every node that saves values (so that an in-place
-error can say where the value was saved) and every in-place change records one on the
-version counter (so it can say where the value was modified). See
-docs/ARCHITECTURE.md, "Learner tools", for the measured cost.
+Note: the op registry takes a site for every node that saves a tensor (an input or its
+output: so that an in-place error can say where the value was saved; a node that saved only
+numbers can raise no such error and takes none) and every in-place change records one on the
+version counter (so it can say where the value was modified). Nothing else takes sites on
+the hot path (anomaly mode keeps its own traceback). See docs/ARCHITECTURE.md, "Learner
+tools", for the measured cost.
 """
 
 from __future__ import annotations

@@ -23,7 +23,6 @@ from ..ops.linalg import matmul
 from ..ops.linalg_fused import addmm
 from ..ops.nn_indexing import constant_pad_nd, embedding_kernel, index_pad
 from ..ops.nn_softmax import softmax as _softmax
-from ..ops.shape_join import cat
 from . import _functional_activation, _functional_loss
 from ._functional_activation import *  # noqa: F403
 from ._functional_loss import *  # noqa: F403
@@ -66,6 +65,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def _check_p(p: float) -> None:
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p != p:  # NaN passes torch's Python check; its kernel refuses it (in eval mode too)
+        raise RuntimeError("dropout probability has to be between 0 and 1, but got nan")
 
 
 def _dropout_mask(shape: tuple[int, ...], p: float, dtype: _dtype.dtype) -> Tensor:
@@ -275,26 +276,39 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
 
 def _circular_pad(input: Tensor, pads: tuple[int, ...]) -> Tensor:
     """Wrap-around padding: the values past one edge are those at the other edge (of the
-    input after any negative pad has cropped it)."""
-    out = input
-    for k in range(len(pads) // 2):
+    input after any negative pad has cropped it). Built as torch builds it (so the graph is
+    torch's: ``CopySlices``): the cropped input is copied into the middle of a new tensor,
+    then, dim by dim, each border is copied from the opposite side of that tensor."""
+    n = len(pads) // 2
+    in_shape = tuple(input.shape)
+    out_shape = list(in_shape)
+    for k in range(n):
         axis = input.ndim - 1 - k
         left, right = pads[2 * k], pads[2 * k + 1]
-        size = out.shape[axis]
+        size = in_shape[axis]
         if left > size or right > size:
             raise RuntimeError("Padding value causes wrapping around more than once.")
-        start, stop = max(-left, 0), size - max(-right, 0)
-        if stop - start < 0:
+        if size + min(left, 0) + min(right, 0) < 0:
             raise RuntimeError("Negative padding value is resulting in an empty dimension.")
-        core = out.narrow(axis, start, stop - start)  # type: ignore[attr-defined]
-        n = stop - start
-        parts = []
+        out_shape[axis] = size + left + right
+    out = Tensor._make(np.zeros(out_shape, input._data.dtype), False, None, 0)
+    middle, source = out, input
+    for k in range(n):
+        axis = input.ndim - 1 - k
+        left, right = pads[2 * k], pads[2 * k + 1]
+        length = out_shape[axis] - max(left, 0) - max(right, 0)
+        middle = middle.narrow(axis, max(left, 0), length)  # type: ignore[attr-defined]
+        source = source.narrow(axis, max(-left, 0), length)  # type: ignore[attr-defined]
+    middle.copy_(source)  # type: ignore[attr-defined]
+    for k in range(n):
+        axis = input.ndim - 1 - k
+        left, right = pads[2 * k], pads[2 * k + 1]
+        end = out_shape[axis] - max(right, 0)
         if left > 0:
-            parts.append(core.narrow(axis, n - left, left))
-        parts.append(core)
+            out.narrow(axis, 0, left).copy_(out.narrow(axis, end - left, left))  # type: ignore[attr-defined]
         if right > 0:
-            parts.append(core.narrow(axis, 0, right))
-        out = cat(parts, axis) if len(parts) > 1 else core
+            start = max(left, 0)
+            out.narrow(axis, end, right).copy_(out.narrow(axis, start, right))  # type: ignore[attr-defined]
     return out
 
 

@@ -89,10 +89,12 @@ def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
              weight: Tensor | None = None) -> Tensor:  # fmt: skip
     """Mean squared error ``(x − t)²``, reduced."""
     _warn_broadcast(input, target)
+    given = input  # (the weight is checked against the input as given)
+    input, target = _kernels.broadcast_operands(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if weight is not None:
         values = (input - target) ** 2  # type: ignore[operator]
-        return _weighted(values, weight, input, reduction, True)
+        return _weighted(values, weight, given, reduction, True)
     return _kernels.mse_loss(input, target, reduction)
 
 
@@ -101,10 +103,12 @@ def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
             weight: Tensor | None = None) -> Tensor:  # fmt: skip
     """Mean absolute error ``|x − t|``, reduced (composed of ``abs`` and a reduction)."""
     _warn_broadcast(input, target)
+    given = input  # (the weight is checked against the input as given)
+    input, target = _kernels.broadcast_operands(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     values = (input - target).abs()  # type: ignore[operator]
     if weight is not None:
-        return _weighted(values, weight, input, reduction, True)
+        return _weighted(values, weight, given, reduction, True)
     return _reduce(values, reduction)
 
 
@@ -113,6 +117,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = No
                    beta: float = 1.0) -> Tensor:  # fmt: skip
     """``½d²/β`` where ``|d| < β``, else ``|d| − ½β`` (d = x − t); β = 0 is the L1 loss."""
     _warn_broadcast(input, target)
+    input, target = _kernels.broadcast_operands(input, target)
     reduction = _reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -125,12 +130,14 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
                weight: Tensor | None = None) -> Tensor:  # fmt: skip
     """``½d²`` where ``|d| < δ``, else ``δ(|d| − ½δ)`` (d = x − t)."""
     _warn_broadcast(input, target)
+    given = input  # (the weight is checked against the input as given)
+    input, target = _kernels.broadcast_operands(input, target)
     reduction = _reduction(None, None, reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is not None:
         values = _kernels.huber_loss(input, target, "none", delta)
-        return _weighted(values, weight, input, reduction, False)
+        return _weighted(values, weight, given, reduction, False)
     return _kernels.huber_loss(input, target, reduction, delta)
 
 

@@ -221,12 +221,16 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     """y = x / √(mean(x²) + ε) · w over the trailing dims ``normalized_shape`` (ε defaults to
     the dtype's machine epsilon), composed of public ops."""
     shape = _normalized_shape(normalized_shape)
-    _check_trailing(input, shape)
     if weight is not None and tuple(weight.shape) != shape:
         raise RuntimeError(
             "Expected weight to be of same shape as normalized_shape, but got weight of "
             f"shape {_shape_text(weight.shape)} and normalized_shape = {_shape_text(shape)}"
         )
+    if input.ndim < len(shape):  # torch checks the weight, then this, then the sizes
+        raise ValueError(
+            f"Input tensor must have at least {len(shape)} dimensions, but got {input.ndim}"
+        )
+    _check_trailing(input, shape)
     if eps is None:
         eps = float(np.finfo(input._data.dtype).eps) if input.is_floating_point() else 0.0  # type: ignore[attr-defined]
     dims = tuple(range(input.ndim - len(shape), input.ndim))

@@ -39,6 +39,7 @@ from ..autograd.graph import (
     grad_accumulator,
     save_inputs,
     save_output,
+    saved_hooks,
     version_counter,
 )
 from ..autograd.graph_summary import check_accumulation
@@ -75,6 +76,8 @@ _asarray = np.asarray
 _NUMBER_TYPES = (int, float, bool)
 _SCALAR_CATEGORY = {bool: _dtype.BOOL, int: _dtype.INT, float: _dtype.FLOAT}
 _CATEGORY_OF = {d.np: d.category for d in _dtype.ALL}
+_FLOAT_CAT = _dtype.FLOAT
+_INT_CAT = _dtype.INT
 _BOOL = np.dtype(np.bool_)
 _HALF = np.dtype(np.float16)
 _FLOAT32 = np.dtype(np.float32)
@@ -123,10 +126,15 @@ except ImportError:  # pragma: no cover - NumPy without the context variable
 
 
 class _Scratch:
-    """Stands in for ``self`` when an op runs without recording: attributes land nowhere."""
+    """Stands in for ``self`` when an op runs without recording: attributes land nowhere.
+
+    Note: one per call (about 50 ns), not one shared instance: a shared one kept the last
+    index array of every op alive after its graph was freed, and two threads running
+    forwards at once read each other's attributes (``sort`` sets ``self.indices`` then reads
+    it back)."""
 
 
-_SCRATCH = _Scratch()
+_SCRATCH = _Scratch()  # (kept for code that names it; apply makes a fresh one)
 
 
 class OpNode(Node):
@@ -210,17 +218,17 @@ class OpNode(Node):
                     record = True  # a view whose base started to require grad
                 if np_dtype is None:
                     np_dtype = a.dtype
-                elif a.dtype != np_dtype:
+                elif a.dtype is not np_dtype and a.dtype != np_dtype:
                     uniform = False
             elif kind is float:
                 arrays.append(x)
-                scalar_cat = _dtype.FLOAT
+                scalar_cat = _FLOAT_CAT
                 if not -65504.0 <= x <= 65504.0:  # float16's range (NaN lands here too)
                     odd_scalar = True
             elif kind is int:
                 arrays.append(x)
-                if scalar_cat < _dtype.INT:
-                    scalar_cat = _dtype.INT
+                if scalar_cat < _INT_CAT:
+                    scalar_cat = _INT_CAT
                 if not 0 <= x <= 127:  # what int8 and uint8 both hold
                     odd_scalar = True
             else:
@@ -263,7 +271,7 @@ class OpNode(Node):
         if record:
             record = _state.grad_enabled and cls.differentiable
         dual = _dual.depth
-        node = cls.__new__(cls) if record or dual else _SCRATCH
+        node = cls.__new__(cls) if record or dual else _Scratch()
         if _get_extobj() is _QUIET:  # already quiet (e.g. in the engine's backward pass)
             try:
                 out = cls.forward(node, *arrays, **params)  # type: ignore[arg-type]
@@ -285,13 +293,15 @@ class OpNode(Node):
             return results
         if out.__class__ is not _ndarray:
             out = _asarray(out)
-        if target is not None and out.dtype != target:
+        out_dtype = out.dtype
+        if target is not None and out_dtype is not target and out_dtype != target:
             token = _quiet_on()  # (float32 math for float16 may overflow in this cast)
             try:
                 out = out.astype(target)
             finally:
                 _quiet_off(token)
-        if not record or out.dtype.kind != "f":
+            out_dtype = out.dtype
+        if not record or out_dtype.kind != "f":
             result = Tensor._make(out, False, None, 0)
             if cls.view:
                 result._vc = version_counter(inputs[0])
@@ -307,12 +317,7 @@ class OpNode(Node):
             result._vc = version_counter(inputs[0])
             mark_view(result, inputs[0])
         save = cls.save
-        if save:
-            n = len(save)
-            values = inputs[:n] if save == _FIRST[n] else tuple([inputs[i] for i in save])
-            if cls.save_for is not None:
-                values = _only_needed(cls.save_for, node, values)  # type: ignore[arg-type]
-            save_inputs(node, values)  # type: ignore[arg-type]
+        if save and _save_inputs(node, inputs, save, cls.save_for):  # type: ignore[arg-type]
             node._site = user_site(2)  # type: ignore[union-attr]
         if cls.save_output:
             save_output(node, result)  # type: ignore[arg-type]
@@ -343,6 +348,50 @@ def tangent_sum(*terms: Any) -> Any:
         if t is not None:
             total = t if total is None else total + t
     return total
+
+
+def _save_inputs(
+    node: Node,
+    inputs: tuple[Any, ...],
+    save: tuple[int, ...],
+    save_for: tuple[tuple[int, ...], ...] | None,
+) -> bool:
+    """``save_inputs`` of the inputs ``save`` names (None where ``save_for`` says that no input
+    needing a gradient reads it), in one pass: the hot path of every op that saves inputs.
+
+    Returns whether a tensor was saved: only then can an in-place change make the backward
+    fail, so only then does the caller take the user site the error names (``sites.py``)."""
+    if saved_hooks.stack:  # saved_tensors_hooks: the general path
+        picked = tuple([inputs[i] for i in save])
+        save_inputs(node, picked if save_for is None else _only_needed(save_for, node, picked))
+        return True
+    edges = node.next_functions
+    values: list[Any] = []
+    versions: list[Any] = []
+    tensors = False
+    for k, i in enumerate(save):
+        v = inputs[i]
+        if save_for is not None:
+            for j in save_for[k]:
+                if edges[j][0] is not None:
+                    break
+            else:
+                v = None
+        values.append(v)
+        kind = v.__class__
+        if kind is Tensor or (
+            kind is not float and kind is not int and v is not None and isinstance(v, Tensor)
+        ):
+            vc = v._vc
+            versions.append(0 if vc is None else vc.value)
+            tensors = True
+        else:
+            versions.append(None)
+    node._saved = tuple(values)
+    # (no tensor saved: a shared all-None tuple, one container less for the cyclic GC)
+    n = len(versions)
+    node._saved_versions = tuple(versions) if tensors or n >= 16 else _NO_VERSIONS[n]
+    return tensors
 
 
 def _only_needed(
@@ -402,14 +451,23 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
     metas: list[Any] = []
     for x in inputs:
         kind = x.__class__
-        if kind is not float and kind is not int and isinstance(x, Tensor) and x._rg:
-            fn = x._grad_fn if x._view is None else refresh_view(x)
-            if fn is None:
-                # a view made in no_grad mode requires grad but has no accumulator (torch)
-                no_acc = x._view is not None and x._view[1] == NO_GRAD_VIEW
-                edges.append(_NO_EDGE if no_acc else (grad_accumulator(x), 0))
+        if (
+            kind is Tensor or (kind is not float and kind is not int and isinstance(x, Tensor))
+        ) and x._rg:
+            view = x._view
+            if view is None:
+                fn = x._grad_fn
             else:
+                fn = refresh_view(x)
+            if fn is not None:
                 edges.append((fn, x._output_nr))
+            elif view is not None and view[1] == NO_GRAD_VIEW:
+                # a view made in no_grad mode requires grad but has no accumulator (torch)
+                edges.append(_NO_EDGE)
+            else:  # a leaf: its AccumulateGrad node (grad_accumulator, inlined)
+                ref = x._acc
+                acc = ref() if ref is not None else None
+                edges.append((acc if acc is not None else grad_accumulator(x), 0))
             a = x._data
             metas.append((a.shape, a.dtype))
         else:
@@ -428,7 +486,7 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
 
 
 _NO_EDGE = (None, 0)
-_FIRST = [tuple(range(n)) for n in range(16)]  # save == _FIRST[n]: the first n inputs
+_NO_VERSIONS = [(None,) * n for n in range(16)]
 
 
 def _wrap_many(

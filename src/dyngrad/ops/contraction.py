@@ -20,7 +20,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.graph import save_inputs
-from ._registry import _TYPE_NAMES, OWN, OpNode, register
+from ._registry import _TYPE_NAMES, OWN, OpNode, register, tangent_sum
 
 __all__ = ["einsum", "tensordot"]
 
@@ -191,7 +191,8 @@ class _Plan:
 
 class EinsumBackward0(OpNode):
     """y = Σ over the summed subscripts of ∏ₖ xₖ (numpy.einsum);
-    x̄ₖ = einsum(ȳ, xⱼ (j ≠ k), identities for xₖ's repeated subscripts, ones for its own)."""
+    x̄ₖ = einsum(ȳ, xⱼ (j ≠ k), identities for xₖ's repeated subscripts, ones for its own);
+    ẏ = Σₖ einsum(x₀, …, ẋₖ, …) (multilinear: one term per operand with a tangent)."""
 
     promote = OWN
 
@@ -213,6 +214,17 @@ class EinsumBackward0(OpNode):
         for k, needed in enumerate(self.needs_input_grad):
             grads.append(self._grad_of(k, g, inputs) if needed else None)
         return tuple(grads)
+
+    def jvp(self, *args: Any) -> Any:
+        """ẏ = Σₖ einsum(x₀, …, ẋₖ, …, xₙ₋₁) over the operands k that have a tangent."""
+        n = len(self.subs)
+        tangents, primals = args[:n], list(args[n : 2 * n])
+        terms = []
+        for k, tangent in enumerate(tangents):
+            if tangent is not None:
+                operands = primals[:k] + [tangent] + primals[k + 1 :]
+                terms.append(contract(operands, list(self.subs), self.out, self.sizes))
+        return tangent_sum(*terms)
 
     def _grad_of(self, k: int, g: Tensor, inputs: tuple[Tensor, ...]) -> Tensor:
         tensors: list[Tensor] = [g]
@@ -278,6 +290,25 @@ def _single(x: Tensor, labels: list[int], keep: list[int]) -> Tensor:
     return x
 
 
+def _sum_private_subscripts(
+    operands: list[Tensor], plan: _Plan
+) -> tuple[list[Tensor], list[tuple[int, ...]]]:
+    """Each operand with subscripts no other operand and not the output has, summed over them
+    first (as torch does: the contraction then keeps the sums, not the operand, for its
+    backward, so an in-place change of the operand is no error, as in torch)."""
+    new_operands, new_subs = [], []
+    for k, (x, labels) in enumerate(zip(operands, plan.subs)):
+        elsewhere = set(plan.out).union(*(s for j, s in enumerate(plan.subs) if j != k))
+        keep = list(dict.fromkeys(lbl for lbl in labels if lbl in elsewhere))
+        if len(keep) == len(set(labels)):
+            new_operands.append(x)
+            new_subs.append(tuple(labels))
+        else:
+            new_operands.append(_single(x, labels, keep))
+            new_subs.append(tuple(keep))
+    return new_operands, new_subs
+
+
 def _sums_a_subscript(plan: _Plan) -> bool:
     """Whether any subscript is summed over (torch then ends with a view of the contraction;
     otherwise every subscript is in the output and torch's last step is a product)."""
@@ -294,7 +325,8 @@ def _evaluate(operands: list[Tensor], plan: _Plan) -> Tensor:
     if len(operands) == 1:
         return _single(operands[0], plan.subs[0], out)
     if _sums_a_subscript(plan):
-        result = contract(operands, [tuple(s) for s in plan.subs], tuple(out), plan.sizes)
+        operands, subs = _sum_private_subscripts(operands, plan)
+        result = contract(operands, subs, tuple(out), plan.sizes)
         return result.reshape(tuple(result.shape))  # type: ignore[attr-defined,no-any-return]
     # the last operand only multiplies: (everything before it) * (it), broadcast to the output
     last = plan.subs[-1]

@@ -16,6 +16,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ._registry import FLOAT, OWN, OpNode, promote_with, register, tangent_sum
 from .elementwise_compare import bitwise_and, bitwise_or, eq, ge, gt, le, lt, ne
+from .elementwise_grad import sigmoid_backward, tanh_backward, threshold_backward
 from .elementwise_scalars import (
     checked_scalar,
     legacy_name,
@@ -417,12 +418,11 @@ class TanhBackward0(OpNode):
         return np.tanh(a)
 
     def backward(self, g: Tensor) -> Tensor:
-        y = self.saved_output
-        return g * (1 - y * y)
+        return tanh_backward(g, self.saved_output)  # one fused op (elementwise_grad.py)
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
         """ẏ = ẋ · (1 − y²)."""
-        return dx * (1 - y * y)
+        return tanh_backward(dx, y)
 
 
 @register(inplace=True)
@@ -441,12 +441,11 @@ class SigmoidBackward0(OpNode):
         return 1.0 / (1.0 + np.exp(-a))
 
     def backward(self, g: Tensor) -> Tensor:
-        y = self.saved_output
-        return g * (y * (1 - y))
+        return sigmoid_backward(g, self.saved_output)  # one fused op (elementwise_grad.py)
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
-        """ẏ = ẋ · y · (1 − y)."""
-        return dx * (y * (1 - y))
+        """ẏ = ẋ · (1 − y) · y."""
+        return sigmoid_backward(dx, y)
 
 
 @register(inplace=True)
@@ -466,12 +465,11 @@ class ReluBackward0(OpNode):
         return np.maximum(a, 0).astype(a.dtype, copy=False)
 
     def backward(self, g: Tensor) -> Tensor:
-        y = self.saved_output
-        return where(y <= 0, 0.0, g)
+        return threshold_backward(g, self.saved_output, 0)  # one fused op (elementwise_grad.py)
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
         """ẏ = 0 where y ≤ 0, else ẋ."""
-        return where(y <= 0, 0.0, dx)
+        return threshold_backward(dx, y, 0)
 
 
 @register(inplace=True)
@@ -618,7 +616,7 @@ class ClampBackward1(OpNode):
 
 class ClampBackward0(OpNode):
     """y = min(max(x, lo), hi) with tensor bounds;  x̄ = ȳ where lo ≤ x ≤ hi, lō = ȳ where
-    lo wins (x < lo ≤ hi), hī = ȳ where hi wins (x > hi, or lo > hi)."""
+    lo wins (x < lo < hi), hī = ȳ where hi wins (x > hi, or lo > hi)."""
 
     save = (0, 1, 2)
 
@@ -637,7 +635,8 @@ class ClampBackward0(OpNode):
         gx = where(_between(x, lo, hi), g, 0.0)
         glo = ghi = None
         if lo is not None:
-            lo_wins = x < lo if hi is None else (x < lo) & (lo <= hi)
+            # (as torch: lo == hi gives neither bound a gradient when x is outside)
+            lo_wins = x < lo if hi is None else (x < lo) & (lo < hi)
             glo = where(lo_wins, g, 0.0)
         if hi is not None:
             hi_wins = x > hi if lo is None else (x > hi) | (lo > hi)

@@ -64,12 +64,12 @@ class PowBackward1(OpNode):
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
+        y = self.saved_output  # (read whatever is needed: torch checks it for in-place changes)
         need_a, need_b = self.needs_input_grad
         ga = gb = None
         if need_a:
             ga = where(b == 0, 0.0, g * b * a ** (b - 1))
         if need_b:
-            y = self.saved_output
             gb = where((a == 0) & (b >= 0), 0.0, g * y * log(a))
         return ga, gb
 

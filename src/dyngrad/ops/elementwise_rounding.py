@@ -288,7 +288,7 @@ class NanToNumBackward0(OpNode):
 
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
-        return where(isfinite(x), g, 0.0)
+        return g * isfinite(x)  # (as torch: an infinite ȳ where x is not finite gives NaN)
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
         """ẏ = ẋ · [x finite] (nan where ẋ is infinite, as torch)."""

@@ -12,12 +12,13 @@ basic index (views, sharing the version counter) and ``IndexBackward0`` for an a
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd import grad_mode
+from ..autograd import forward_ad, grad_mode
 from ..autograd.views import _AMBIGUOUS as AMBIGUOUS_VIEW_HINT
 from ..autograd.views import NO_GRAD, VIEW_OF_LEAF_MESSAGE
 from ._registry import (
@@ -28,15 +29,18 @@ from ._registry import (
     check_inplace,
     commit_inplace,
     register,
+    write_through_base,
 )
 from .indexing_key import IndexKey, index_tensors_key, parse_index
+from .indexing_saved import saved_index, tensors_in, watch
 
 __all__ = ["index_put", "take_key", "put_key"]
 
 
 class _GetItem(OpNode):
-    """y = x[key];  x̄ = ȳ put into zeros of x's shape at key."""
+    """y = x[key];  x̄ = ȳ put into zeros of x's shape at key;  ẏ = ẋ[key]."""
 
+    linear = True  # forward mode: ẏ = ẋ indexed the same way (a view of ẋ for a basic key)
     promote = OWN
     view = True
     accumulate = False  # basic keys hit every element at most once
@@ -75,6 +79,7 @@ class IndexBackward0(_GetItem):
 
     view = False
     accumulate = True
+    key = saved_index()  # its index tensors, as torch saves them
 
 
 _GETITEM_NODES: dict[str, type[_GetItem]] = {
@@ -101,7 +106,10 @@ def getitem(self: Tensor, idx: Any) -> Tensor:
     >>> y.sum().backward(); x.grad
     tensor([2., 0., 0., 1.])
     """
-    return take_key(self, parse_index(idx, self._data.shape))
+    out = take_key(self, parse_index(idx, self._data.shape))
+    if out._grad_fn is not None and idx.__class__ is not int and idx.__class__ is not slice:
+        watch(out, "key", *tensors_in(idx))
+    return out
 
 
 setattr(Tensor, "__getitem__", getitem)  # noqa: B010 - bound late, like every op
@@ -165,6 +173,29 @@ _C_INT_NAMES = {
 }
 
 
+_C_FLOAT_NAMES = {"float16": "c10::Half", "float32": "float"}
+
+
+def check_scalar_fits(value: Any, np_dtype: np.dtype) -> None:
+    """torch's error when a Python number written into a tensor (fill_, x[i] = v,
+    masked_fill) lies outside the dtype's range (an integer dtype also refuses NaN and ±inf; a
+    float dtype takes ±inf and NaN but no finite number beyond its largest)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    kind = np_dtype.kind
+    if kind in "iu":
+        info = np.iinfo(np_dtype)
+        # (NaN fails both comparisons; negative Python ints wrap around into uint8, as in torch)
+        low = -(2**63) if kind == "u" and isinstance(value, int) else int(info.min)
+        if not low <= value <= int(info.max):
+            name = _C_INT_NAMES[np_dtype.name]
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    elif kind == "f" and np_dtype.name in _C_FLOAT_NAMES and math.isfinite(value):
+        if abs(value) > float(np.finfo(np_dtype).max):
+            name = _C_FLOAT_NAMES[np_dtype.name]
+            raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+
+
 def value_array(value: Any, np_dtype: np.dtype) -> np.ndarray:
     """A tensor or Python scalar as an array of ``np_dtype`` with leading 1-dims dropped
     (torch casts like C: floats truncate toward zero)."""
@@ -179,6 +210,7 @@ def value_array(value: Any, np_dtype: np.dtype) -> np.ndarray:
             )
         if isinstance(value, int) and not -(2**63) <= value < 2**64:
             raise ValueError("Overflow when unpacking long long")
+        check_scalar_fits(value, np_dtype)
         arr = np.asarray(value)
     if arr.dtype != np_dtype:
         with np.errstate(all="ignore"):
@@ -198,9 +230,11 @@ def _sum_to_value_shape(g: Tensor, shape: tuple[int, ...]) -> Tensor:
 
 class IndexPutBackward0(OpNode):
     """y = x with v written (or, accumulating, added) at key;
-    x̄ = ȳ (accumulating) or ȳ with zeros at key,  v̄ = ȳ[key] summed to v's shape."""
+    x̄ = ȳ (accumulating) or ȳ with zeros at key,  v̄ = ȳ[key] summed to v's shape;
+    ẏ = ẋ with v̇ written (or added) at key (a number v has v̇ = 0)."""
 
     promote = OWN
+    key = saved_index()
 
     def forward(self, a: np.ndarray, v: Any, key: IndexKey, accumulate: bool) -> Any:
         self.key, self.accumulate, self.v_shape = key, accumulate, np.shape(v)
@@ -220,6 +254,16 @@ class IndexPutBackward0(OpNode):
         if need_v:
             gv = _sum_to_value_shape(take_key(g, self.key), self.v_shape)
         return gx, gv
+
+    def jvp(self, dx: Any, dv: Any, x: Tensor, v: Any, y: Tensor) -> Tensor:
+        """ẏ = index_put(ẋ, key, v̇, accumulate): linear in (x, v); missing tangents are 0."""
+        if dx is None:
+            dx = _zeros_like(y)
+        if dv is None:
+            if self.accumulate:
+                return dx  # type: ignore[no-any-return]
+            dv = 0
+        return IndexPutBackward0.apply(dx, dv, key=self.key, accumulate=self.accumulate)
 
 
 class CopySlices(IndexPutBackward0):
@@ -256,12 +300,14 @@ def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = Fa
         )
     _check_value_shape(values._data.shape, key.result_shape, True, input._data.dtype)
     key.check_bounds()
-    return IndexPutBackward0.apply(input, values, key=key, accumulate=accumulate)
+    out = IndexPutBackward0.apply(input, values, key=key, accumulate=accumulate)
+    watch(out, "key", *tensors_in(indices))
+    return out
 
 
 class CopyBackwards(OpNode):
     """x[...] = v (a whole-tensor copy):  y = v broadcast to x's shape;  x̄ = 0,  v̄ = ȳ summed
-    to v's shape."""
+    to v's shape;  ẏ = v̇ broadcast to x's shape."""
 
     promote = OWN
 
@@ -275,9 +321,15 @@ class CopyBackwards(OpNode):
         gv = _sum_to_value_shape(g, self.v_shape) if need_v else None
         return gx, gv
 
+    def jvp(self, dx: Any, dv: Any, x: Tensor, v: Any, y: Tensor) -> Tensor:
+        """ẏ = v̇ broadcast to x's shape (0 when v has no tangent: x's is overwritten)."""
+        zeros = _zeros_like(y)
+        return zeros if dv is None else type(self).apply(zeros, dv)
+
 
 class FillBackward3(OpNode):
-    """x.fill_(v) with a 0-d tensor v:  y = v everywhere;  x̄ = 0,  v̄ = Σ ȳ."""
+    """x.fill_(v) with a 0-d tensor v:  y = v everywhere;  x̄ = 0,  v̄ = Σ ȳ;  ẏ = v̇
+    everywhere."""
 
     promote = OWN
 
@@ -287,6 +339,8 @@ class FillBackward3(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_x, need_v = self.needs_input_grad
         return (_zeros_like(g) if need_x else None), (g.sum() if need_v else None)  # type: ignore[attr-defined]
+
+    jvp = CopyBackwards.jvp
 
 
 def _zeros_like(g: Tensor) -> Tensor:
@@ -344,12 +398,18 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
     key.check_bounds()
     if isinstance(value, Tensor) and value_shape:
         _check_overlap(self._data, key, value._data)
+    if key.basic_effect and key.adv is None and not self._data.flags.writeable and self._data.size:
+        # an expanded tensor: torch writes into the indexed region when no two of its
+        # elements share memory (``x.expand(3, 4)[0] = 5`` writes x's row)
+        setitem(take_key(self, key), ..., value)
+        return
     value_rg = isinstance(value, Tensor) and value.requires_grad
-    if not (grad_mode.state.grad_enabled and (self.requires_grad or value_rg)):
+    recording = grad_mode.state.grad_enabled and (self.requires_grad or value_rg)
+    if not recording and not _has_tangent(self, value):
         _write_untracked(self, key, value)
         return
     view = self._view
-    if view is not None and view[1] == NO_GRAD and key.basic_effect:
+    if recording and view is not None and view[1] == NO_GRAD and key.basic_effect:
         raise RuntimeError(  # torch first takes a view of the view, then writes into it
             f"Output 0 of {key.view_name} is a view of a view which was created in no_grad mode "
             "and is being modified inplace with grad mode enabled." + AMBIGUOUS_VIEW_HINT
@@ -362,7 +422,14 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
         out = FillBackward3.apply(self, value)
     else:
         out = CopyBackwards.apply(self, value)
+    if key.adv is not None:
+        watch(out, "key", *tensors_in(idx))
     commit_inplace(self, out)
+
+
+def _has_tangent(*tensors: Any) -> bool:
+    """Forward mode: some tensor carries a tangent (a write must then update tangents too)."""
+    return forward_ad.STATE.depth > 0 and any(isinstance(t, Tensor) and t._fw for t in tensors)
 
 
 def _dense(a: np.ndarray) -> bool:
@@ -392,10 +459,15 @@ def _write_untracked(self: Tensor, key: IndexKey, value: Any) -> None:
     """Nothing to record: write straight into the tensor's memory and bump its version."""
     data = self._data
     if not data.flags.writeable:
-        raise RuntimeError(
-            "unsupported operation: more than one element of the written-to tensor refers to a "
-            "single memory location. Please clone() the tensor before performing the operation."
-        )
+        if key.adv is not None or key.basic_effect:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation."
+            )
+        write_through_base(data, value_array(value, data.dtype))  # (refuses overlap as torch)
+        self._bump_version()
+        return
     key.put(data, value_array(value, data.dtype), accumulate=False)
     self._bump_version()
 
@@ -407,7 +479,7 @@ setattr(Tensor, "__setitem__", setitem)  # noqa: B010
 
 
 class FillBackward2(OpNode):
-    """x.fill_(c) with a number c:  y = c everywhere;  x̄ = 0."""
+    """x.fill_(c) with a number c:  y = c everywhere;  x̄ = 0;  ẏ = 0."""
 
     promote = OWN
 
@@ -417,9 +489,13 @@ class FillBackward2(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return _zeros_like(g), None
 
+    def jvp(self, dx: Any, dc: Any, x: Tensor, c: Any, y: Tensor) -> Tensor:
+        """ẏ = 0 (x's tangent is overwritten, as its values are)."""
+        return _zeros_like(y)
+
 
 class ZeroBackward0(FillBackward2):
-    """x.zero_():  y = 0 everywhere;  x̄ = 0."""
+    """x.zero_():  y = 0 everywhere;  x̄ = 0;  ẏ = 0."""
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
@@ -432,17 +508,19 @@ def fill_(self: Tensor, value: Any) -> Tensor:
                 f"{value.ndim} dimensions."
             )
         return commit_inplace(self, FillBackward3.apply(self, value))
-    return commit_inplace(self, FillBackward2.apply(self, value))
+    # (one number everywhere: torch allows it on an expanded tensor)
+    return commit_inplace(self, FillBackward2.apply(self, value), overlap_ok=True)
 
 
 def zero_(self: Tensor) -> Tensor:
     """Fill with zeros, in place."""
     check_inplace(self)
-    if not self.requires_grad and self._data.flags.writeable:  # x.grad.zero_(): no graph
+    if not self.requires_grad and self._data.flags.writeable and not _has_tangent(self):
+        # x.grad.zero_(): no graph (and no tangent to zero)
         self._data[...] = 0
         self._bump_version()
         return self
-    return commit_inplace(self, ZeroBackward0.apply(self, 0))
+    return commit_inplace(self, ZeroBackward0.apply(self, 0), overlap_ok=True)
 
 
 Tensor.fill_ = fill_  # type: ignore[attr-defined]

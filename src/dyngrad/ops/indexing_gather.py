@@ -18,6 +18,7 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
 from ._registry import _TYPE_NAMES, OWN, OpNode, register
+from .indexing_saved import saved_index, watch
 
 __all__ = [
     "gather",
@@ -96,6 +97,8 @@ def _leading(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def gather_array(a: np.ndarray, dim: int, idx: np.ndarray) -> np.ndarray:
     out_shape = idx.shape
+    if idx.size == 0:  # (torch checks no shapes then: the index may have any rank)
+        return np.zeros(out_shape, a.dtype)
     a1, i1 = _as_1d(a), _as_1d(idx)
     return a1[_positions(i1, dim)].reshape(out_shape)
 
@@ -103,6 +106,8 @@ def gather_array(a: np.ndarray, dim: int, idx: np.ndarray) -> np.ndarray:
 def scatter_array(a: np.ndarray, dim: int, idx: np.ndarray, src: Any, mode: str) -> np.ndarray:
     """A copy of ``a`` with ``src`` written ("assign"), added ("add") or multiplied in."""
     out = a.copy()
+    if idx.size == 0:  # nothing is written (torch checks no shapes then)
+        return out
     o1, i1 = _as_1d(out), _as_1d(idx)
     where = _positions(i1, dim)
     if isinstance(src, np.ndarray) and src.ndim:
@@ -122,9 +127,12 @@ def scatter_array(a: np.ndarray, dim: int, idx: np.ndarray, src: Any, mode: str)
 
 
 class GatherBackward0(OpNode):
-    """y = x gathered along ``dim`` at ``index``;  x̄ = scatter_add(zeros, dim, index, ȳ)."""
+    """y = x gathered along ``dim`` at ``index``;  x̄ = scatter_add(zeros, dim, index, ȳ);
+    ẏ = gather(ẋ, dim, index)."""
 
+    linear = True  # forward mode: ẏ = ẋ gathered the same way
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, dim: int, index: np.ndarray) -> Any:
         self.shape, self.dim, self.index = a.shape, dim, index
@@ -136,6 +144,8 @@ class GatherBackward0(OpNode):
 
 
 def _check_gather_shapes(op: str, shape: tuple[int, ...], idx: np.ndarray, dim: int) -> None:
+    if idx.size == 0:  # torch checks an empty index for nothing but its dtype
+        return
     if max(idx.ndim, 1) != max(len(shape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     for d in range(idx.ndim):
@@ -159,7 +169,9 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
     dim = _wrap_dim(dim, input.ndim)
     idx = index_array(index, "gather")
     _check_gather_shapes("gather", input._data.shape, idx, dim)
-    return GatherBackward0.apply(input, dim=dim, index=idx)
+    out = GatherBackward0.apply(input, dim=dim, index=idx)
+    watch(out, "index", index)
+    return out
 
 
 # --- scatter --------------------------------------------------------------------------------
@@ -167,9 +179,11 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
 
 class ScatterBackward0(OpNode):
     """y = x with src written at ``index`` along ``dim``;
-    x̄ = ȳ with zeros there,  src̄ = gather(ȳ, dim, index)."""
+    x̄ = ȳ with zeros there,  src̄ = gather(ȳ, dim, index);  ẏ = scatter(ẋ, dim, index, ṡ)."""
 
+    linear = True  # forward mode: y is linear in (x, src)
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> Any:
         self.dim, self.index = dim, index
@@ -184,9 +198,10 @@ class ScatterBackward0(OpNode):
 
 class ScatterBackward1(OpNode):
     """y = x with the number ``value`` written at ``index`` along ``dim``;  x̄ = ȳ with zeros
-    there."""
+    there;  ẏ = ẋ with zeros there."""
 
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, value: Any, dim: int, index: np.ndarray) -> Any:
         self.dim, self.index = dim, index
@@ -196,6 +211,10 @@ class ScatterBackward1(OpNode):
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return ScatterBackward1.apply(g, 0, dim=self.dim, index=self.index), None
+
+    def jvp(self, dx: Any, dv: Any, x: Tensor, v: Any, y: Tensor) -> Any:
+        """ẏ = scatter(ẋ, dim, index, 0) (the number has no tangent)."""
+        return None if dx is None else ScatterBackward1.apply(dx, 0, dim=self.dim, index=self.index)
 
 
 class _ScatterReduceNotImplemented(OpNode):
@@ -212,6 +231,12 @@ class _ScatterReduceNotImplemented(OpNode):
     def backward(self, *grads: Any) -> Any:
         raise RuntimeError("derivative for aten::scatter is not implemented")
 
+    def jvp(self, *tangents_primals_output: Any) -> Any:
+        """No forward derivative in torch either."""
+        raise NotImplementedError(
+            "Trying to use forward AD with aten::scatter that does not support it."
+        )
+
 
 _ScatterReduceNotImplemented.__name__ = _ScatterReduceNotImplemented.__qualname__ = "NotImplemented"
 
@@ -219,13 +244,16 @@ _ScatterReduceNotImplemented.__name__ = _ScatterReduceNotImplemented.__qualname_
 def _check_scatter_shapes(
     shape: tuple[int, ...], idx: np.ndarray, dim: int, src_shape: tuple[int, ...] | None
 ) -> None:
+    if idx.size == 0:  # torch checks an empty index for nothing but its dtype
+        return
     if max(idx.ndim, 1) != max(len(shape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
     if src_shape is not None and max(idx.ndim, 1) != max(len(src_shape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     for d in range(idx.ndim):
         too_big = (d != dim and idx.shape[d] > shape[d]) or (
-            src_shape is not None and len(src_shape) and idx.shape[d] > src_shape[d]
+            # (a 0-d src has size 1 in every dim, as torch counts it)
+            src_shape is not None and idx.shape[d] > (src_shape[d] if len(src_shape) else 1)
         )
         if too_big:
             if src_shape is None:
@@ -271,15 +299,20 @@ def scatter(
             raise RuntimeError("reduce argument must be either add or multiply.")
         return _ScatterReduceNotImplemented.apply(input, src, dim=dim, index=idx, mode=reduce)
     if is_tensor:
-        return ScatterBackward0.apply(input, src, dim=dim, index=idx)
-    return ScatterBackward1.apply(input, src, dim=dim, index=idx)
+        out = ScatterBackward0.apply(input, src, dim=dim, index=idx)
+    else:
+        out = ScatterBackward1.apply(input, src, dim=dim, index=idx)
+    watch(out, "index", index)
+    return out
 
 
 class ScatterAddBackward0(OpNode):
     """y = x with src added at ``index`` along ``dim`` (repeats accumulate);
-    x̄ = ȳ,  src̄ = gather(ȳ, dim, index)."""
+    x̄ = ȳ,  src̄ = gather(ȳ, dim, index);  ẏ = scatter_add(ẋ, dim, index, ṡ)."""
 
+    linear = True  # forward mode: y is linear in (x, src)
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> Any:
         self.dim, self.index = dim, index
@@ -302,7 +335,9 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     idx = index_array(index, "scatter")
     _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
     _check_same_dtype(input, src)
-    return ScatterAddBackward0.apply(input, src, dim=dim, index=idx)
+    out = ScatterAddBackward0.apply(input, src, dim=dim, index=idx)
+    watch(out, "index", index)
+    return out
 
 
 # --- take_along_dim -------------------------------------------------------------------------

@@ -122,7 +122,7 @@ class IndexKey:
     def take(self, a: np.ndarray) -> np.ndarray:
         """``a[key]``: a view when the key is basic, a copy otherwise."""
         view = a[self.basic]
-        return view if self.adv is None else view[self.adv]
+        return view if self.adv is None else torch_layout(view, self.adv, view[self.adv])
 
     def put(self, out: np.ndarray, value: Any, accumulate: bool) -> None:
         """Write (or add, accumulating repeated indices) ``value`` into ``out[key]``."""
@@ -136,6 +136,57 @@ class IndexKey:
             np.add.at(view, self.adv, value)
         else:
             view[self.adv] = value
+
+
+def torch_layout(view: np.ndarray, adv: tuple[Any, ...], out: np.ndarray) -> np.ndarray:
+    """``out = view[adv]`` laid out in memory as torch lays out its index result (so that
+    ``view()`` accepts the same shapes): torch orders the result's dims by the strides of the
+    source (0 along the indexed block) and then of each index tensor (0 outside the block),
+    innermost first, ignoring a broadcast (0) stride, as its TensorIterator does."""
+    nd = out.ndim
+    if nd < 2 or out.size == 0:
+        return out
+    where = [i for i, a in enumerate(adv) if isinstance(a, np.ndarray)]
+    block = np.broadcast_shapes(*(adv[i].shape for i in where))
+    nb = len(block)
+    rest = [i for i in range(view.ndim) if i not in where]
+    start = where[0] if where[-1] - where[0] + 1 == len(where) else 0
+    src = [view.strides[i] for i in rest]
+    src[start:start] = [0] * nb
+    operands = [src]
+    for i in where:
+        bs = np.broadcast_to(adv[i], block).strides
+        operands.append([0] * start + list(bs) + [0] * (nd - start - nb))
+    shape = out.shape
+
+    def order(d0: int, d1: int) -> int:  # > 0: d1 is inner to d0
+        for strides in operands:
+            s0, s1 = strides[d0], strides[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return -1 if s0 < s1 else 1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(nd - 1, -1, -1))  # innermost first
+    for i in range(1, nd):
+        j = i
+        for k in range(i - 1, -1, -1):
+            c = order(perm[k], perm[j])
+            if c > 0:
+                perm[k], perm[j] = perm[j], perm[k]
+                j = k
+            elif c < 0:
+                break
+    if perm == list(range(nd - 1, -1, -1)):  # C order
+        return out if out.flags.c_contiguous else np.ascontiguousarray(out)
+    outer_first = perm[::-1]
+    buf = np.empty([shape[d] for d in outer_first], out.dtype)
+    result = buf.transpose([outer_first.index(d) for d in range(nd)])
+    result[...] = out
+    return result
 
 
 def _advanced_shape(view_shape: tuple[int, ...], adv: tuple[Any, ...]) -> tuple[int, ...]:

@@ -16,7 +16,9 @@ import numpy as np
 
 from .._tensor import Tensor, _dtype_name
 from ._registry import _TYPE_NAMES, OWN, OpNode, check_inplace, commit_inplace, register
+from .indexing import check_scalar_fits
 from .indexing_gather import broadcast_shapes, fmt_shape
+from .indexing_saved import saved_index, watch
 
 __all__ = ["masked_fill", "masked_select", "masked_scatter", "nonzero", "argwhere"]
 
@@ -33,9 +35,11 @@ def _mask_array(mask: Any, message: str) -> np.ndarray:
 
 
 class MaskedFillBackward0(OpNode):
-    """y = x with a number where mask;  x̄ = ȳ with zeros where mask."""
+    """y = x with a number where mask;  x̄ = ȳ with zeros where mask;  ẏ = ẋ with zeros where
+    mask."""
 
     promote = OWN
+    mask = saved_index()
 
     def forward(self, a: np.ndarray, value: Any, mask: np.ndarray) -> Any:
         self.mask = mask
@@ -46,10 +50,16 @@ class MaskedFillBackward0(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return MaskedFillBackward0.apply(g, 0, mask=self.mask), None
 
+    def jvp(self, dx: Any, dv: Any, x: Tensor, v: Any, y: Tensor) -> Any:
+        """ẏ = masked_fill(ẋ, mask, 0) (the number has no tangent)."""
+        return None if dx is None else MaskedFillBackward0.apply(dx, 0, mask=self.mask)
+
 
 class MaskedFillBackward1(MaskedFillBackward0):
     """y = x with a 0-d tensor v where mask;  x̄ = ȳ with zeros where mask,  v̄ = Σ ȳ where
-    mask."""
+    mask;  ẏ = masked_fill(ẋ, mask, v̇)."""
+
+    linear = True  # forward mode: y is linear in (x, v)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_x, need_v = self.needs_input_grad
@@ -79,8 +89,12 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
                 "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value.ndim} dimension(s)."
             )
-        return MaskedFillBackward1.apply(input, value, mask=m)
-    return MaskedFillBackward0.apply(input, value, mask=m)
+        out = MaskedFillBackward1.apply(input, value, mask=m)
+    else:
+        check_scalar_fits(value, input._data.dtype)
+        out = MaskedFillBackward0.apply(input, value, mask=m)
+    watch(out, "mask", mask)
+    return out
 
 
 def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
@@ -99,9 +113,11 @@ Tensor.masked_fill_ = masked_fill_  # type: ignore[attr-defined]
 
 class MaskedSelectBackward0(OpNode):
     """y = the elements of x where mask, in row-major order (1-D);
-    x̄ = masked_scatter(zeros, mask, ȳ)."""
+    x̄ = masked_scatter(zeros, mask, ȳ);  ẏ = masked_select(ẋ, mask)."""
 
+    linear = True  # forward mode: ẏ = the same elements of ẋ
     promote = OWN
+    mask = saved_index()
 
     def forward(self, a: np.ndarray, mask: np.ndarray) -> Any:
         shape = np.broadcast_shapes(a.shape, mask.shape)
@@ -118,14 +134,19 @@ def masked_select(input: Tensor, mask: Tensor) -> Tensor:
     """The elements of ``input`` where ``mask`` is True, as a 1-D tensor."""
     m = _mask_array(mask, "masked_select: expected BoolTensor for mask")
     broadcast_shapes(m.shape, input._data.shape)
-    return MaskedSelectBackward0.apply(input, mask=m)
+    out = MaskedSelectBackward0.apply(input, mask=m)
+    watch(out, "mask", mask)
+    return out
 
 
 class MaskedScatterBackward0(OpNode):
     """y = x with source's leading elements written, in order, where mask;
-    x̄ = ȳ with zeros where mask,  s̄ = ȳ[mask] followed by zeros, in source's shape."""
+    x̄ = ȳ with zeros where mask,  s̄ = ȳ[mask] followed by zeros, in source's shape;
+    ẏ = masked_scatter(ẋ, mask, ṡ)."""
 
+    linear = True  # forward mode: y is linear in (x, source)
     promote = OWN
+    mask = saved_index()
 
     def forward(self, a: np.ndarray, src: np.ndarray, mask: np.ndarray) -> Any:
         shape = np.broadcast_shapes(a.shape, mask.shape)
@@ -165,7 +186,9 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     shape = broadcast_shapes(m.shape, input._data.shape)
     if int(np.count_nonzero(np.broadcast_to(m, shape))) > source._data.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
-    return MaskedScatterBackward0.apply(input, source, mask=m)
+    out = MaskedScatterBackward0.apply(input, source, mask=m)
+    watch(out, "mask", mask)
+    return out
 
 
 def masked_scatter_(self: Tensor, mask: Tensor, source: Tensor) -> Tensor:

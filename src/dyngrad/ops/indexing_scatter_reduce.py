@@ -11,6 +11,12 @@ src element sent to p); y_p = reduce(S_p). Positions nothing is sent to keep x_p
         others for the only zero, 0 otherwise.
 The masks and counts are piecewise constant; every formula is linear in ȳ or built from
 dyngrad ops (prod), so higher-order gradients work.
+
+Forward mode: sum and mean are linear in (x, src): ẏ = scatter_reduce(ẋ, ṡ) the same way.
+amax/amin: ẏ_p = the mean of the tangents of the elements of S_p equal to y_p (an excluded
+x_p does not count here). prod: ẏ_p = Σ_{e ∈ S_p} Π(S_p minus e) · ė, with the partial
+derivatives of the backward. (torch 2.13's forward mode gives prod, and the 'max'/'min'
+aliases, no tangent at all; dyngrad computes it.)
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from .indexing_gather import (
     _positions,
     index_array,
 )
+from .indexing_saved import saved_index, watch
 
 __all__ = ["scatter_reduce"]
 
@@ -54,14 +61,17 @@ def _extreme(dtype: np.dtype, reduce: str) -> Any:
 
 
 def _counts(shape: tuple[int, ...], where_: tuple[Any, ...], include_self: bool) -> np.ndarray:
-    counts = np.zeros(shape, np.int64)
+    counts = np.zeros(shape or (1,), np.int64)  # (a 0-d x is indexed as 1-d, as in forward)
     np.add.at(counts, where_, 1)
+    counts = counts.reshape(shape)
     return counts + 1 if include_self else counts
 
 
 def reduce_array(
     a: np.ndarray, dim: int, idx: np.ndarray, src: np.ndarray, reduce: str, include_self: bool
 ) -> np.ndarray:
+    if idx.size == 0:  # nothing is reduced in (torch checks no shapes then)
+        return a.copy()
     out = _as_1d(a).copy()
     i1 = _as_1d(idx)
     s = _leading(_as_1d(src), i1.shape)
@@ -85,6 +95,7 @@ class ScatterReduceBackward0(OpNode):
     """y = scatter_reduce(x, dim, index, src, reduce, include_self) (see the module docstring)."""
 
     promote = OWN
+    index = saved_index()
     save = (0, 1)
     save_output = True
 
@@ -117,16 +128,9 @@ class ScatterReduceBackward0(OpNode):
             )
         x, src = self.saved_tensors
         shape = x._data.shape
-        i1 = _as_1d(self.index)
-        at = _positions(i1, self.dim)
-        touched = np.zeros(_as_1d(x._data).shape, bool)
-        touched[at] = True
-        touched = touched.reshape(shape)
-        src_lead = (
-            src
-            if src._data.shape == self.index.shape
-            else src[tuple(slice(0, s) for s in self.index.shape)]
-        )
+        at = _positions(_as_1d(self.index), self.dim)
+        touched = self._touched(shape)
+        src_lead = self._lead(src)
         reduce = self.reduce
         if reduce in ("sum", "mean"):
             scale = g
@@ -138,6 +142,64 @@ class ScatterReduceBackward0(OpNode):
         if reduce in ("amax", "amin"):
             return self._extreme_backward(g, x, src_lead, touched)
         return self._prod_backward(g, x, src_lead, touched)
+
+    def _touched(self, shape: tuple[int, ...]) -> np.ndarray:
+        """The positions of x that some src element is sent to."""
+        touched = np.zeros(shape or (1,), bool)  # (a 0-d x is indexed as 1-d, as in forward)
+        touched[_positions(_as_1d(self.index), self.dim)] = True
+        return touched.reshape(shape)
+
+    def _lead(self, src: Tensor) -> Tensor:
+        """The part of src that is used (index's shape: torch ignores the rest)."""
+        if src._data.shape == self.index.shape:
+            return src
+        if src._data.ndim == 0:  # a 0-d src is one element in every dim
+            src = src.reshape((1,) * self.index.ndim)  # type: ignore[attr-defined]
+        return src[tuple(slice(0, s) for s in self.index.shape)]  # type: ignore[no-any-return]
+
+    def jvp(self, dx: Any, ds: Any, x: Tensor, src: Tensor, y: Tensor) -> Tensor:
+        """ẏ = Σ ∂y/∂x · ẋ + Σ ∂y/∂src · ṡ (see the module docstring); missing tangents are 0."""
+        dt = y._data.dtype
+        reduce = self.reduce
+        if reduce in ("sum", "mean"):  # linear in (x, src)
+            if dx is None:
+                dx = _constant(np.zeros(x._data.shape, dt))
+            if ds is None:
+                ds = _constant(np.zeros(src._data.shape, dt))
+            return ScatterReduceBackward0.apply(
+                dx,
+                ds,
+                dim=self.dim,
+                index=self.index,
+                reduce=reduce,
+                include_self=self.include_self,
+            )
+        touched = self._touched(x._data.shape)
+        ds_lead = None if ds is None else self._lead(ds)
+        if reduce == "prod":
+            ones = _constant(np.ones(y._data.shape, dt))
+            dydx, dyds = self._prod_backward(ones, x, self._lead(src), touched, y)
+            total = _constant(np.zeros(y._data.shape, dt)) if dx is None else dydx * dx
+            if ds_lead is None:
+                return total  # type: ignore[no-any-return]
+            return ScatterAddBackward0.apply(total, dyds * ds_lead, dim=self.dim, index=self.index)
+        # amax / amin: the mean of the tangents of the elements equal to y
+        at = _positions(_as_1d(self.index), self.dim)
+        x_hits = (x._data == y._data) & (self.include_self | ~touched)
+        y_at = _as_1d(y._data)[at].reshape(self.index.shape)
+        src_hits = self._lead(src)._data == y_at
+        count = x_hits.astype(dt)
+        np.add.at(_as_1d(count), at, _as_1d(src_hits))
+        total = (
+            _constant(np.zeros(y._data.shape, dt))
+            if dx is None
+            else dx * _constant(x_hits.astype(dt))
+        )
+        if ds_lead is not None:
+            picked = ds_lead * _constant(src_hits.astype(dt))
+            total = ScatterAddBackward0.apply(total, picked, dim=self.dim, index=self.index)
+        # Note: a NaN y equals nothing: 0 / 0 gives NaN there, as in torch.
+        return total / _constant(count)  # type: ignore[no-any-return]
 
     def _extreme_backward(
         self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray
@@ -158,12 +220,14 @@ class ScatterReduceBackward0(OpNode):
         return gx, gsrc
 
     def _prod_backward(
-        self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray
+        self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray, y: Tensor | None = None
     ) -> tuple[Any, ...]:
         """Products of "the others" built so that their own derivatives are right too: x's
         zeros are set to 1 before reducing again (then y_p / x_p is the product of the others
-        for every x_p), and so is a src zero that is alone among the src sent to its slot."""
-        y = self.saved_output
+        for every x_p), and so is a src zero that is alone among the src sent to its slot.
+        ``y``: the output (default: the saved one)."""
+        if y is None:
+            y = self.saved_output
         at = _positions(_as_1d(self.index), self.dim)
         if self.include_self:
             x_masked = where(_constant(x._data == 0), 1.0, x)
@@ -208,6 +272,8 @@ def scatter_reduce(
         )
     _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
     _check_same_dtype(input, src)
-    return ScatterReduceBackward0.apply(
+    out = ScatterReduceBackward0.apply(
         input, src, dim=dim, index=idx, reduce=reduce, include_self=bool(include_self), given=given
     )
+    watch(out, "index", index)
+    return out

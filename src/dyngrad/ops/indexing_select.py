@@ -18,6 +18,7 @@ import numpy as np
 from .._tensor import Tensor, _wrap_dim
 from ._registry import _TYPE_NAMES, OWN, OpNode, register
 from .indexing_gather import fmt_shape, index_array
+from .indexing_saved import saved_index, watch
 
 __all__ = ["index_select", "index_add", "index_fill", "index_copy", "take", "put"]
 
@@ -46,9 +47,12 @@ def _dim_size(t: Tensor, dim: int) -> int:
 
 
 class IndexSelectBackward0(OpNode):
-    """y = the slices of x along ``dim`` at ``index``;  x̄ = index_add(zeros, dim, index, ȳ)."""
+    """y = the slices of x along ``dim`` at ``index``;  x̄ = index_add(zeros, dim, index, ȳ);
+    ẏ = index_select(ẋ, dim, index)."""
 
+    linear = True  # forward mode: ẏ = the same slices of ẋ
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, dim: int, index: np.ndarray) -> Any:
         self.shape, self.dim, self.index = a.shape, dim, index
@@ -83,7 +87,9 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if _first_out_of_range(idx, 0, _dim_size(input, dim)) is not None:
         raise IndexError("index out of range in self")
-    return IndexSelectBackward0.apply(input, dim=dim, index=_vector(idx))
+    out = IndexSelectBackward0.apply(input, dim=dim, index=_vector(idx))
+    watch(out, "index", index)
+    return out
 
 
 # --- index_add ------------------------------------------------------------------------------
@@ -91,9 +97,11 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
 
 class IndexAddBackward0(OpNode):
     """y = x with alpha·source added at ``index`` along ``dim`` (repeats accumulate);
-    x̄ = ȳ,  s̄ = alpha · index_select(ȳ, dim, index)."""
+    x̄ = ȳ,  s̄ = alpha · index_select(ȳ, dim, index);  ẏ = index_add(ẋ, dim, index, ṡ, alpha)."""
 
+    linear = True  # forward mode: y is linear in (x, source)
     promote = OWN
+    index = saved_index()
 
     def forward(
         self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray, alpha: Any
@@ -186,8 +194,12 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     size = _dim_size(input, dim)
     bad = _first_out_of_range(idx, 0, size)
     if bad is not None:
+        if index._data.dtype == np.int32 or input.ndim <= 1:  # (torch's other kernels)
+            raise IndexError("index out of range in self")
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
-    return IndexAddBackward0.apply(input, source, dim=dim, index=idx, alpha=alpha)
+    out = IndexAddBackward0.apply(input, source, dim=dim, index=idx, alpha=alpha)
+    watch(out, "index", index)
+    return out
 
 
 # --- index_fill / index_copy ------------------------------------------------------------------
@@ -195,9 +207,10 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
 
 class IndexFillBackward0(OpNode):
     """y = x with the slices at ``index`` along ``dim`` set to a number;  x̄ = ȳ with zeros
-    there."""
+    there;  ẏ = ẋ with zeros there."""
 
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, value: Any, dim: int, index: np.ndarray) -> Any:
         self.dim, self.index = dim, index
@@ -211,10 +224,19 @@ class IndexFillBackward0(OpNode):
         gx = IndexFillBackward0.apply(g, 0, dim=self.dim, index=self.index)
         return gx, None
 
+    def jvp(self, dx: Any, dv: Any, x: Tensor, v: Any, y: Tensor) -> Any:
+        """ẏ = index_fill(ẋ, dim, index, 0) (the number has no tangent)."""
+        return (
+            None if dx is None else IndexFillBackward0.apply(dx, 0, dim=self.dim, index=self.index)
+        )
+
 
 class IndexFillBackward1(IndexFillBackward0):
     """y = x with the slices at ``index`` set to a 0-d tensor v;  x̄ = ȳ with zeros there,
-    v̄ = Σ ȳ over the filled slices (each slice once, however often it is indexed)."""
+    v̄ = Σ ȳ over the filled slices (each slice once, however often it is indexed);
+    ẏ = index_fill(ẋ, dim, index, v̇)."""
+
+    linear = True  # forward mode: y is linear in (x, v)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_x, need_v = self.needs_input_grad
@@ -246,15 +268,20 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
                 "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value.ndim} dimension(s)."
             )
-        return IndexFillBackward1.apply(input, value, dim=dim, index=idx)
-    return IndexFillBackward0.apply(input, value, dim=dim, index=idx)
+        out = IndexFillBackward1.apply(input, value, dim=dim, index=idx)
+    else:
+        out = IndexFillBackward0.apply(input, value, dim=dim, index=idx)
+    watch(out, "index", index)
+    return out
 
 
 class IndexCopyBackward0(OpNode):
     """y = x with the slices at ``index`` along ``dim`` replaced by source's;
-    x̄ = ȳ with zeros there,  s̄ = index_select(ȳ, dim, index)."""
+    x̄ = ȳ with zeros there,  s̄ = index_select(ȳ, dim, index);  ẏ = index_copy(ẋ, dim, index, ṡ)."""
 
+    linear = True  # forward mode: y is linear in (x, source)
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> Any:
         self.dim, self.index = dim, index
@@ -295,7 +322,9 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
         raise IndexError(
             f"index_copy_(): index {bad} is out of bounds for dimension {dim} with size {size}"
         )
-    return IndexCopyBackward0.apply(input, source, dim=dim, index=idx)
+    out = IndexCopyBackward0.apply(input, source, dim=dim, index=idx)
+    watch(out, "index", index)
+    return out
 
 
 # --- take / put -------------------------------------------------------------------------------
@@ -318,9 +347,11 @@ def _flat_index(input: Tensor, index: Tensor, op: str) -> np.ndarray:
 
 
 class TakeBackward0(OpNode):
-    """y = x.flatten()[index];  x̄ = put(zeros, index, ȳ, accumulate=True)."""
+    """y = x.flatten()[index];  x̄ = put(zeros, index, ȳ, accumulate=True);  ẏ = take(ẋ, index)."""
 
+    linear = True  # forward mode: ẏ = the same elements of ẋ
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, index: np.ndarray) -> Any:
         self.shape, self.index = a.shape, index
@@ -338,14 +369,19 @@ def take(input: Tensor, index: Tensor) -> Tensor:
     >>> dyngrad.take(dyngrad.tensor([[1., 2.], [3., 4.]]), dyngrad.tensor([3, 0]))
     tensor([4., 1.])
     """
-    return TakeBackward0.apply(input, index=_flat_index(input, index, "take"))
+    out = TakeBackward0.apply(input, index=_flat_index(input, index, "take"))
+    watch(out, "index", index)
+    return out
 
 
 class PutBackward0(OpNode):
     """y = x with source written (or added) at flat positions ``index``;
-    x̄ = ȳ with zeros there (or ȳ when accumulating),  s̄ = take(ȳ, index)."""
+    x̄ = ȳ with zeros there (or ȳ when accumulating),  s̄ = take(ȳ, index);
+    ẏ = put(ẋ, index, ṡ, accumulate)."""
 
+    linear = True  # forward mode: y is linear in (x, source)
     promote = OWN
+    index = saved_index()
 
     def forward(self, a: np.ndarray, src: np.ndarray, index: np.ndarray, accumulate: bool) -> Any:
         self.index, self.accumulate, self.src_shape = index, accumulate, np.shape(src)
@@ -389,4 +425,6 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
             f"source.numel() = {source._data.size}, index.numel() = {index._data.size}"
         )
     idx = _flat_index(input, index, "put_")
-    return PutBackward0.apply(input, source, index=idx, accumulate=accumulate)
+    out = PutBackward0.apply(input, source, index=idx, accumulate=accumulate)
+    watch(out, "index", index)
+    return out

@@ -13,7 +13,8 @@ import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
 from ._registry import OWN, OpNode, register
-from .indexing_gather import ScatterBackward0, fmt_shape
+from .indexing_gather import GatherBackward0, ScatterBackward0, fmt_shape
+from .indexing_saved import saved_index, watch
 from .reduction_return_types import _ValuesIndices
 
 __all__ = ["sort", "msort", "argsort", "topk", "kthvalue", "searchsorted", "bucketize"]
@@ -47,16 +48,25 @@ def _scatter_back(g: Tensor, shape: tuple[int, ...], dim: int, indices: np.ndarr
 
 
 class _SelectAlongDim(OpNode):
-    """(values, indices) picked along ``dim``;  x̄ = scatter(zeros, dim, indices, ȳ)."""
+    """(values, indices) picked along ``dim``;  x̄ = scatter(zeros, dim, indices, ȳ);
+    ẏ = gather(ẋ, dim, indices)."""
 
     promote = OWN
     n_outputs = 2
     shape: tuple[int, ...]
     dim: int
-    indices: np.ndarray
+    indices = saved_index()  # checked against in-place changes of the indices output
 
     def backward(self, g: Tensor, _g_indices: Any = None) -> Tensor:
         return _scatter_back(g, self.shape, self.dim, self.indices)
+
+    def jvp(self, dx: Tensor, x: Tensor, outputs: tuple[Tensor, Tensor]) -> tuple[Any, None]:
+        """ẏ = gather(ẋ, dim, indices): the tangents of the picked elements (the indices
+        have none)."""
+        values = GatherBackward0.apply(dx, dim=self.dim, index=self.indices)
+        if values.ndim != outputs[0].ndim:  # kthvalue without keepdim
+            values = values.squeeze(self.dim)  # type: ignore[attr-defined]
+        return values, None
 
 
 class SortBackward0(_SelectAlongDim):
@@ -89,6 +99,7 @@ def sort(
     dim = _wrap_dim(dim, input.ndim)
     node = SortBackward0 if stable is None else SortBackward1
     values, indices = node.apply(input, dim=dim, descending=bool(descending))
+    watch(values, "indices", indices)
     return _SortResult((values, indices))
 
 
@@ -139,6 +150,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     values, indices = TopkBackward0.apply(input, k=int(k), dim=dim, largest=bool(largest))
+    watch(values, "indices", indices)
     return _TopkResult((values, indices))
 
 
@@ -174,6 +186,7 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     if not 1 <= k <= size:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
     values, indices = KthvalueBackward0.apply(input, k=int(k), dim=dim, keepdim=bool(keepdim))
+    watch(values, "indices", indices)
     return _KthvalueResult((values, indices))
 
 

@@ -2,7 +2,8 @@
 inverse indices and counts on request.
 
 torch records a node on the values but has no derivative for them: backward raises
-NotImplementedError, and so does it here.
+NotImplementedError, and so does it here; so does forward mode (torch's "Trying to use forward
+AD with _unique2 ...").
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
+from ..autograd import forward_ad
 from ._registry import OWN, OpNode, register
 
 __all__ = ["unique", "unique_consecutive"]
@@ -28,6 +30,10 @@ class _UniqueNode(OpNode):
         raise NotImplementedError(
             f"the derivative for '{self.derivative_name}' is not implemented."
         )
+
+    def jvp(self, *tangents_primals_output: Any) -> Any:
+        """No forward derivative either: torch's error, naming its op (``_unique2``)."""
+        raise forward_ad.not_implemented(self.derivative_name)
 
 
 def _unique_flat(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

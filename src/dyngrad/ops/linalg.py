@@ -1,8 +1,9 @@
 """Products: dot, vdot, mv, mm, bmm, matmul (dispatching to them as torch does) and outer.
 The fused ``beta·input + alpha·product`` forms (addmm ...) are in linalg_fused.py.
 
-For z = A·B:  Ā = z̄·Bᵀ,  B̄ = Aᵀ·z̄.  All products run on NumPy's BLAS-backed matmul.
-Like torch, the products do not promote: both operands must have one dtype.
+For z = A·B:  Ā = z̄·Bᵀ,  B̄ = Aᵀ·z̄;  forward mode (bilinear):  ż = Ȧ·B + A·Ḃ.
+All products run on NumPy's BLAS-backed matmul. Like torch, the products do not promote:
+both operands must have one dtype (their tangents too).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import _TYPE_NAMES, OpNode, register
+from ._registry import _TYPE_NAMES, OpNode, register, tangent_sum
 from .shape import SqueezeBackward4
 
 __all__ = ["dot", "vdot", "mv", "mm", "bmm", "matmul", "outer"]
@@ -64,7 +65,7 @@ def _require_tensor(fn: str, value: Any, name: str, position: int) -> None:
 
 
 class DotBackward0(OpNode):
-    """z = Σ aᵢbᵢ;  ā = z̄·b,  b̄ = z̄·a."""
+    """z = Σ aᵢbᵢ;  ā = z̄·b,  b̄ = z̄·a;  ż = ȧ·b + a·ḃ."""
 
     save = (0, 1)
 
@@ -75,6 +76,10 @@ class DotBackward0(OpNode):
         a, b = self.saved_tensors
         need_a, need_b = self.needs_input_grad
         return (g * b if need_a else None), (g * a if need_b else None)
+
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Any:
+        """ż = ȧ·b + a·ḃ."""
+        return tangent_sum(None if da is None else dot(da, b), None if db is None else dot(a, db))
 
 
 class VdotBackward0(DotBackward0):
@@ -122,7 +127,7 @@ def outer(input: Tensor, vec2: Tensor) -> Tensor:
 
 
 class MvBackward0(OpNode):
-    """z = A·v;  Ā = z̄ ⊗ v,  v̄ = Aᵀ·z̄."""
+    """z = A·v;  Ā = z̄ ⊗ v,  v̄ = Aᵀ·z̄;  ż = Ȧ·v + A·v̇."""
 
     save = (0, 1)
 
@@ -135,6 +140,10 @@ class MvBackward0(OpNode):
         ga = g.unsqueeze(1) * v if need_a else None  # type: ignore[attr-defined]
         gv = mv(a.t(), g) if need_v else None  # type: ignore[attr-defined]
         return ga, gv
+
+    def jvp(self, da: Any, dv: Any, a: Tensor, v: Tensor, z: Tensor) -> Any:
+        """ż = Ȧ·v + A·v̇."""
+        return tangent_sum(None if da is None else mv(da, v), None if dv is None else mv(a, dv))
 
 
 def _check_mv(self_: Tensor, mat: Tensor, vec: Tensor) -> None:
@@ -160,6 +169,8 @@ def _check_mv(self_: Tensor, mat: Tensor, vec: Tensor) -> None:
 @register
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     """Matrix-vector product ``outᵢ = Σⱼ inputᵢⱼ·vecⱼ``."""
+    if input.ndim == 0:  # (torch sizes its result from input.size(0) before any check)
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, {vec.ndim}")
     rows = input._data.shape[0]
@@ -189,7 +200,7 @@ def mat2_grad(a: Tensor, g: Tensor, cols: bool) -> Tensor:
 
 
 class MmBackward0(OpNode):
-    """Z = A·B;  Ā = Z̄·Bᵀ,  B̄ = Aᵀ·Z̄ (each computed in its input's layout)."""
+    """Z = A·B;  Ā = Z̄·Bᵀ,  B̄ = Aᵀ·Z̄ (each computed in its input's layout);  Ż = Ȧ·B + A·Ḃ."""
 
     save = (0, 1)
 
@@ -204,6 +215,10 @@ class MmBackward0(OpNode):
         ga = mat1_grad(g, b, a_cols) if need_a else None
         gb = mat2_grad(a, g, b_cols) if need_b else None
         return ga, gb
+
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Any:
+        """Ż = Ȧ·B + A·Ḃ."""
+        return tangent_sum(None if da is None else mm(da, b), None if db is None else mm(a, db))
 
 
 def _mm_check(a: Tensor, b: Tensor) -> None:
@@ -235,7 +250,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 class BmmBackward0(OpNode):
-    """Z[i] = A[i]·B[i];  Ā[i] = Z̄[i]·B[i]ᵀ,  B̄[i] = A[i]ᵀ·Z̄[i]."""
+    """Z[i] = A[i]·B[i];  Ā[i] = Z̄[i]·B[i]ᵀ,  B̄[i] = A[i]ᵀ·Z̄[i];  Ż[i] = Ȧ[i]·B[i] + A[i]·Ḃ[i]."""
 
     save = (0, 1)
 
@@ -248,6 +263,10 @@ class BmmBackward0(OpNode):
         ga = bmm(g, b.transpose(1, 2)) if need_a else None  # type: ignore[attr-defined]
         gb = bmm(a.transpose(1, 2), g) if need_b else None  # type: ignore[attr-defined]
         return ga, gb
+
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, z: Tensor) -> Any:
+        """Ż[i] = Ȧ[i]·B[i] + A[i]·Ḃ[i]."""
+        return tangent_sum(None if da is None else bmm(da, b), None if db is None else bmm(a, db))
 
 
 def _check_bmm(a: Tensor, b: Tensor) -> None:
@@ -280,7 +299,9 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
 
 
 class UnsafeViewBackward0(OpNode):
-    """y = x in a new shape (matmul's final reshape);  x̄ = ȳ reshaped back."""
+    """y = x in a new shape (matmul's final reshape);  x̄ = ȳ reshaped back;  ẏ = ẋ reshaped."""
+
+    linear = True  # forward mode: the tangent is reshaped the same way
 
     def forward(self, a: np.ndarray, shape: tuple[int, ...]) -> Any:
         self.shape = a.shape

@@ -12,6 +12,13 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd import grad_mode
+from ..autograd.graph import (
+    FREED_MESSAGE,
+    _modified_output_error,
+    make_tensor,
+    version_counter,
+)
 from ._registry import _TYPE_NAMES
 
 __all__ = ["LinAlgError", "check_float", "check_square", "constant", "eye_like", "result_type"]
@@ -96,9 +103,62 @@ def result_type(name: str, fields: tuple[str, ...]) -> type:
     return type(name, (tuple,), namespace)
 
 
+def watch_outputs(outputs: tuple[Tensor, ...], tangents: bool = True) -> None:
+    """Remember the outputs' versions on their node (a decomposition whose backward reads its
+    outputs, kept on the node as arrays): :func:`node_outputs` then raises torch's error when
+    one was changed in place. ``tangents``: keep their forward-mode tangents too (for a
+    backward that reads them as values, under forward over reverse)."""
+    node = outputs[0]._grad_fn
+    if node is None:
+        return
+    watched = []
+    for t in outputs:
+        vc = version_counter(t)
+        watched.append((vc, vc.value))
+    node.__dict__["watched"] = tuple(watched)
+    if tangents and any(t._fw for t in outputs):
+        # Forward over reverse: the outputs the backward reads carry their tangents (as
+        # ``OpNode.saved_output`` does for single-output ops).
+        node.__dict__["out_fw"] = tuple(t._fw for t in outputs)
+
+
+def check_outputs(node: Any, names: tuple[str, ...]) -> None:
+    """torch's "modified by an inplace operation" error if a watched output was changed
+    (``names``: the node's attributes holding the outputs, in output order)."""
+    for nr, (vc, version) in enumerate(node.__dict__.get("watched", ())):
+        if vc.value != version:
+            raise _modified_output_error(node.__dict__[names[nr]], node, nr, vc.value, version, vc)
+
+
+def node_outputs(node: Any, names: tuple[str, ...]) -> tuple[Tensor, ...]:
+    """A decomposition's outputs for its backward, from the arrays its forward kept on the node
+    (``names``, in output order): constants, or, while the backward is recorded
+    (create_graph), the node's own outputs again, so that the gradient is differentiable
+    (the second derivative runs this node's backward again). torch's errors when the graph
+    was freed or an output was changed in place."""
+    if node._released:
+        raise RuntimeError(FREED_MESSAGE)
+    check_outputs(node, names)
+    arrays = [node.__dict__[n] for n in names]
+    if grad_mode.state.grad_enabled:
+        outs = tuple(make_tensor(a, True, node, nr) for nr, a in enumerate(arrays))
+    else:
+        outs = tuple(constant(a) for a in arrays)
+    tangents = node.__dict__.get("out_fw")
+    if tangents is not None:
+        for t, fw in zip(outs, tangents):
+            t._fw = fw
+    return outs
+
+
 def sym(x: Tensor) -> Tensor:
     """(X + Xᵀ) / 2 over the last two dims."""
     return (x + x.mT) * 0.5  # type: ignore[attr-defined,no-any-return]
+
+
+def batch_trace(x: Tensor) -> Tensor:
+    """tr X over the last two dims (a batch of traces)."""
+    return x.diagonal(0, -2, -1).sum(-1)  # type: ignore[attr-defined,no-any-return]
 
 
 def off_diagonal_reciprocal(d: Tensor) -> Tensor:

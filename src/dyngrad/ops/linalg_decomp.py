@@ -9,6 +9,11 @@ can be differentiated again (``create_graph=True``):
 - (s, l) = slogdet A: Ā = l̄ · A⁻ᵀ
 - X = A⁻¹ B:          B̄ = A⁻ᵀ X̄,  Ā = −B̄ Xᵀ   (X = B A⁻¹: B̄ = X̄ A⁻ᵀ,  Ā = −Xᵀ B̄)
 - A = L Lᵀ:           Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹), Φ = lower triangle with the diagonal halved
+
+and their forward-mode rules (jvp):
+
+- Ẏ = −Y Ȧ Y;  ḋ = d · tr(A⁻¹Ȧ);  l̇ = tr(A⁻¹Ȧ), ṡ = 0;  Ẋ = A⁻¹(Ḃ − Ȧ X) (X = B A⁻¹:
+  Ẋ = (Ḃ − X Ȧ) A⁻¹);  L̇ = L Φ(L⁻¹ Ȧ L⁻ᵀ).
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from .linalg import _broadcast_batch, matmul
 from .linalg_common import (
     LinAlgError,
     batch_prefix,
+    batch_trace,
     check_float,
+    check_outputs,
     check_square,
     constant,
     result_type,
     sym,
+    watch_outputs,
 )
 
 __all__ = ["linalg_inv", "det", "slogdet", "logdet", "linalg_solve", "linalg_cholesky"]
@@ -66,7 +74,7 @@ def _singular_error(op: str, a: np.ndarray) -> LinAlgError:
 
 
 class LinalgInvExBackward0(OpNode):
-    """Y = A⁻¹;  Ā = −Yᵀ Ȳ Yᵀ."""
+    """Y = A⁻¹;  Ā = −Yᵀ Ȳ Yᵀ;  Ẏ = −Y Ȧ Y."""
 
     promote = OWN
     save_output = True
@@ -80,6 +88,10 @@ class LinalgInvExBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         yt = self.saved_output.mT  # type: ignore[attr-defined]
         return -matmul(matmul(yt, g), yt)
+
+    def jvp(self, da: Tensor, a: Tensor, y: Tensor) -> Tensor:
+        """Ẏ = −Y Ȧ Y."""
+        return -matmul(matmul(y, da), y)
 
 
 def linalg_inv(A: Tensor) -> Tensor:
@@ -98,7 +110,8 @@ def inverse(input: Tensor) -> Tensor:
 
 
 class LinalgDetBackward0(OpNode):
-    """d = det A;  Ā = d̄ · d · A⁻ᵀ = d̄ · adj(A)ᵀ (from the SVD where A is singular)."""
+    """d = det A;  Ā = d̄ · d · A⁻ᵀ = d̄ · adj(A)ᵀ (from the SVD where A is singular);
+    ḋ = d · tr(A⁻¹Ȧ) (0 where d = 0, as torch's forward mode gives)."""
 
     promote = OWN
     save = (0,)
@@ -114,6 +127,23 @@ class LinalgDetBackward0(OpNode):
         if np.all(d._data != 0):
             return scale * linalg_inv(a).mT  # type: ignore[attr-defined,no-any-return]
         return g.unsqueeze(-1).unsqueeze(-1) * _adjugate_t(a)  # type: ignore[attr-defined,no-any-return]
+
+    def jvp(self, da: Tensor, a: Tensor, d: Tensor) -> Tensor:
+        """ḋ = d · tr(A⁻¹Ȧ)."""
+        # Note: torch's forward mode gives 0 at a singular A (d = 0 times a finite trace),
+        # although adj(A) may not vanish there (its reverse mode gives adj(A)ᵀ): followed.
+        return d * batch_trace(_solve_where_regular(a, d._data == 0, da))  # type: ignore[no-any-return]
+
+
+def _solve_where_regular(a: Tensor, singular: np.ndarray, b: Tensor) -> Tensor:
+    """A⁻¹B, with the identity in place of the (batch) matrices marked ``singular``."""
+    if np.any(singular):
+        from .elementwise import where
+
+        n = a.shape[-1]
+        eye = constant(np.eye(n, dtype=a._data.dtype))
+        a = where(constant(singular[..., None, None]), eye, a)
+    return linalg_solve(a, b)
 
 
 def _adjugate_t(a: Tensor) -> Tensor:
@@ -141,7 +171,8 @@ def det(input: Tensor) -> Tensor:
 
 class LinalgSlogdetBackward0(OpNode):
     """(s, l) = (sign det A, log |det A|);  Ā = l̄ · A⁻ᵀ = l̄ · adj(A)ᵀ / det A (s is piecewise
-    constant; at a singular A the gradient is infinite)."""
+    constant; at a singular A the gradient is infinite);  ṡ = 0,  l̇ = tr(A⁻¹Ȧ) (nan at a
+    singular A, as in torch)."""
 
     promote = OWN
     save = (0,)
@@ -150,28 +181,55 @@ class LinalgSlogdetBackward0(OpNode):
     def forward(self, a: np.ndarray) -> Any:
         sign, logabs = np.linalg.slogdet(a)
         self.singular = bool(np.any(sign == 0))
-        return np.asarray(sign, a.dtype), np.asarray(logabs, a.dtype)
+        sign = np.asarray(sign, a.dtype)
+        if isinstance(self, OpNode):  # (recording: torch's backward checks the sign's version)
+            self.sign = sign
+        return sign, np.asarray(logabs, a.dtype)
 
     def backward(self, g_sign: Tensor, g_logabs: Tensor) -> Tensor:
         (a,) = self.saved_tensors
+        check_outputs(self, ("sign",))
         scale = g_logabs.unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined]
         if not self.singular:
             return scale * linalg_inv(a).mT  # type: ignore[attr-defined,no-any-return]
         d = det(a).unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined]
         return scale * _adjugate_t(a) / d  # type: ignore[no-any-return]
 
+    def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        # Note: only logabsdet carries a gradient; one that reaches only the sign gives
+        # the input no gradient at all (None, as torch), not zeros.
+        if grads[1] is None:
+            return (None,)
+        return super().apply_backward(grads)
+
+    def jvp(self, da: Tensor, a: Tensor, out: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        """ṡ = 0,  l̇ = tr(A⁻¹Ȧ)."""
+        from .._creation import zeros_like
+        from .elementwise import where
+
+        sign, _ = out
+        singular = sign._data == 0
+        trace = batch_trace(_solve_where_regular(a, singular, da))
+        if np.any(singular):
+            trace = where(constant(singular), float("nan"), trace)
+        return zeros_like(sign), trace  # type: ignore[return-value]
+
 
 def linalg_slogdet(A: Tensor) -> Any:
     """(sign, logabsdet) of det A: the log of |det A| without overflow."""
     check_square("linalg.slogdet", A)
-    return linalg_slogdet_result(LinalgSlogdetBackward0.apply(A))
+    sign, logabs = LinalgSlogdetBackward0.apply(A)
+    watch_outputs((sign,), tangents=False)  # (the backward reads only its version)
+    return linalg_slogdet_result((sign, logabs))
 
 
 @register
 def slogdet(input: Tensor) -> Any:
     """(sign, logabsdet) of the determinant (torch.slogdet)."""
     check_square("linalg.slogdet", input)
-    return slogdet_result(LinalgSlogdetBackward0.apply(input))
+    sign, logabs = LinalgSlogdetBackward0.apply(input)
+    watch_outputs((sign,), tangents=False)  # (the backward reads only its version)
+    return slogdet_result((sign, logabs))
 
 
 @register
@@ -193,7 +251,8 @@ def _is_vector_rhs(a: Tensor, b: Tensor) -> bool:
 
 
 class LinalgSolveExBackward0(OpNode):
-    """X = A⁻¹B;  B̄ = A⁻ᵀX̄,  Ā = −B̄Xᵀ.  (left=False: X = BA⁻¹;  B̄ = X̄A⁻ᵀ,  Ā = −XᵀB̄.)"""
+    """X = A⁻¹B;  B̄ = A⁻ᵀX̄,  Ā = −B̄Xᵀ;  Ẋ = A⁻¹(Ḃ − ȦX).
+    (left=False: X = BA⁻¹;  B̄ = X̄A⁻ᵀ,  Ā = −XᵀB̄;  Ẋ = (Ḃ − XȦ)A⁻¹.)"""
 
     promote = OWN
     save = (0,)
@@ -229,6 +288,17 @@ class LinalgSolveExBackward0(OpNode):
         gb = linalg_solve(a.mT, g, left=False)  # type: ignore[attr-defined]
         ga = -matmul(x.mT, gb) if need_a else None  # type: ignore[attr-defined]
         return ga, gb
+
+    def jvp(self, da: Any, db: Any, a: Tensor, b: Tensor, x: Tensor) -> Tensor:
+        """Ẋ = A⁻¹(Ḃ − ȦX)  (left=False: Ẋ = (Ḃ − XȦ)A⁻¹)."""
+        if da is None:
+            change = None
+        elif self.vector:
+            change = -matmul(da, x.unsqueeze(-1)).squeeze(-1)  # type: ignore[attr-defined]
+        else:
+            change = -matmul(da, x) if self.left else -matmul(x, da)
+        rhs = db if change is None else change if db is None else db + change
+        return linalg_solve(a, rhs, left=self.left)
 
 
 def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
@@ -289,7 +359,7 @@ def _not_pd_error(a: np.ndarray) -> LinAlgError:
 
 class LinalgCholeskyExBackward0(OpNode):
     """A = L Lᵀ (L lower; ``upper`` returns Lᵀ);
-    Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹), Φ(M) = tril(M) with its diagonal halved."""
+    Ā = sym(L⁻ᵀ Φ(Lᵀ L̄) L⁻¹), Φ(M) = tril(M) with its diagonal halved;  L̇ = L Φ(L⁻¹ Ȧ L⁻ᵀ)."""
 
     promote = OWN
     save_output = True
@@ -310,6 +380,15 @@ class LinalgCholeskyExBackward0(OpNode):
         phi = m.tril() - 0.5 * m.tril().triu()  # type: ignore[attr-defined]
         low_inv = linalg_inv(low)
         return sym(matmul(matmul(low_inv.mT, phi), low_inv))  # type: ignore[attr-defined]
+
+    def jvp(self, da: Tensor, a: Tensor, out: Tensor) -> Tensor:
+        """L̇ = L Φ(L⁻¹ Ȧ L⁻ᵀ) (``upper``: U̇ = L̇ᵀ)."""
+        low = out.mT if self.upper else out  # type: ignore[attr-defined]
+        low_inv = linalg_inv(low)
+        m = matmul(matmul(low_inv, da), low_inv.mT)  # type: ignore[attr-defined]
+        phi = m.tril() - 0.5 * m.tril().triu()  # type: ignore[attr-defined]
+        dlow = matmul(low, phi)
+        return dlow.mT if self.upper else dlow  # type: ignore[attr-defined,no-any-return]
 
 
 def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:

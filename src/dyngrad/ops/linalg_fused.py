@@ -1,7 +1,7 @@
 """Fused products: addmm, addmv and baddbmm compute ``beta·input + alpha·(product)``, with
 ``input`` broadcast to the product's shape. With beta = 0, ``input`` is ignored (even nan).
 
-For Y = β·C + α·A·B:  C̄ = β·Ȳ,  Ā = α·Ȳ·Bᵀ,  B̄ = α·Aᵀ·Ȳ.
+For Y = β·C + α·A·B:  C̄ = β·Ȳ,  Ā = α·Ȳ·Bᵀ,  B̄ = α·Aᵀ·Ȳ;  Ẏ = β·Ċ + α·(Ȧ·B + A·Ḃ).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import _TYPE_NAMES, OpNode, register
+from ._registry import _TYPE_NAMES, OpNode, register, tangent_sum
 from .linalg import (
     _C_TYPE_NAMES,
     _check_bmm,
@@ -22,6 +22,7 @@ from .linalg import (
     column_major,
     mat1_grad,
     mat2_grad,
+    mm,
     mv,
 )
 
@@ -30,6 +31,25 @@ __all__ = ["addmm", "addmv", "baddbmm"]
 
 def _scaled(g: Tensor, factor: Any) -> Tensor:
     return g if factor == 1 else g * factor
+
+
+def _fused_jvp(node: Any, product: Any, tangents: tuple[Any, ...], primals: tuple[Any, ...],
+               out: Tensor) -> Tensor:  # fmt: skip
+    """Ẏ = β·Ċ + α·(Ȧ·B + A·Ḃ) for Y = β·C + α·product(A, B) (β = 0 ignores Ċ); zeros when
+    only C has a tangent and β = 0 (the output still depends on dual inputs)."""
+    dc, da, db = tangents
+    _, a, b = primals
+    prod = tangent_sum(None if da is None else product(da, b),
+                       None if db is None else product(a, db))  # fmt: skip
+    total = tangent_sum(
+        None if dc is None or node.beta == 0 else _scaled(dc, node.beta),
+        None if prod is None else _scaled(prod, node.alpha),
+    )
+    if total is None:
+        from .._creation import zeros_like
+
+        return zeros_like(out)  # type: ignore[no-any-return]
+    return total  # type: ignore[no-any-return]
 
 
 class AddmmBackward0(OpNode):
@@ -57,6 +77,10 @@ class AddmmBackward0(OpNode):
         ga = _scaled(mat1_grad(g, b, a_cols), self.alpha) if need_a else None
         gb = _scaled(mat2_grad(a, g, b_cols), self.alpha) if need_b else None
         return gc, ga, gb
+
+    def jvp(self, *args: Any) -> Tensor:
+        """Ẏ = β·Ċ + α·(Ȧ·B + A·Ḃ)."""
+        return _fused_jvp(self, mm, args[:3], args[3:6], args[6])
 
 
 @register(inplace=True)
@@ -106,6 +130,10 @@ class AddmvBackward0(OpNode):
         gv = _scaled(mv(a.t(), g), self.alpha) if need_v else None  # type: ignore[attr-defined]
         return gc, ga, gv
 
+    def jvp(self, *args: Any) -> Tensor:
+        """ẏ = β·ċ + α·(Ȧ·v + A·v̇)."""
+        return _fused_jvp(self, mv, args[:3], args[3:6], args[6])
+
 
 @register(inplace=True)
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
@@ -140,6 +168,10 @@ class BaddbmmBackward0(OpNode):
         ga = _scaled(bmm(g, b.transpose(1, 2)), self.alpha) if need_a else None  # type: ignore[attr-defined]
         gb = _scaled(bmm(a.transpose(1, 2), g), self.alpha) if need_b else None  # type: ignore[attr-defined]
         return gc, ga, gb
+
+    def jvp(self, *args: Any) -> Tensor:
+        """Ẏ[i] = β·Ċ[i] + α·(Ȧ[i]·B[i] + A[i]·Ḃ[i])."""
+        return _fused_jvp(self, bmm, args[:3], args[3:6], args[6])
 
 
 @register(inplace=True)

@@ -12,8 +12,11 @@ Backward formulas (real matrices; F is the matrix 1/(λⱼ − λᵢ) off the di
 - A = V diag(λ) Vᵀ (symmetric): X = VᵀV̄,  Ā = V (diag(λ̄) + F ∘ (X − Xᵀ)/2) Vᵀ.
 - P = A⁺: Ā = −Pᵀ P̄ Pᵀ + (I − AP) P̄ᵀ P Pᵀ + Pᵀ P P̄ᵀ (I − PA).
 
-The factors a backward needs are kept as arrays; with ``create_graph=True`` the backward
-recomputes them with the differentiable op instead, so the gradient can be differentiated.
+As torch, QR, SVD and eigh keep their outputs (not A) for the backward: as arrays on the
+node, their versions watched, so that an in-place change of an output is caught as torch
+catches it (and one of A is no error); with ``create_graph=True`` the backward uses the node's
+outputs again, so the gradient can be differentiated. The forward-mode rules are in
+linalg_spectral_jvp.py.
 """
 
 from __future__ import annotations
@@ -23,17 +26,19 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd import grad_mode
 from ._registry import FUNCTIONS, OWN, OpNode, register
 from .linalg import matmul
 from .linalg_common import (
     check_float,
     check_matrix,
     constant,
+    node_outputs,
     off_diagonal_reciprocal,
     result_type,
+    watch_outputs,
 )
 from .linalg_decomp import linalg_solve
+from .linalg_spectral_jvp import eigh_jvp, pinv_jvp, qr_jvp, svd_jvp
 
 __all__ = ["linalg_qr", "linalg_svd", "linalg_svdvals", "linalg_eigh", "linalg_eigvalsh",
            "linalg_pinv", "qr", "svd", "pinverse"]  # fmt: skip
@@ -49,23 +54,32 @@ def _recording(node: Any) -> bool:
     return isinstance(node, OpNode)
 
 
-def _factors(node: OpNode, names: tuple[str, ...], recompute: Any) -> tuple[Tensor, ...]:
-    """The decomposition's outputs for the backward: constants, or (under create_graph)
-    recomputed from the saved input with the differentiable op."""
-    if grad_mode.state.grad_enabled:
-        return tuple(recompute(*node.saved_tensors))
-    node.saved_tensors  # noqa: B018 - raises if the graph was freed
-    return tuple(constant(node.__dict__[n]) for n in names)
+class _OutputGradients:
+    """For decompositions: the backward gets None (not zeros) for outputs that received no
+    gradient, so that e.g. the gradient of S alone skips the U and V terms."""
+
+    def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        result = self.backward(*grads)  # type: ignore[attr-defined]
+        return result if type(result) is tuple else (result,)
+
+
+_QR_MODE_R_MESSAGE = (
+    "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+    "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+    "through linalg.qr."
+)
+_QR_COMPLETE_MESSAGE = (
+    "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+)
 
 
 # --- QR ------------------------------------------------------------------------------
 
 
 class LinalgQrBackward0(OpNode):
-    """A = QR (see the module docstring for Ā)."""
+    """A = QR (see the module docstring for Ā; Q̇, Ṙ in linalg_spectral_jvp.py)."""
 
     promote = OWN
-    save = (0,)
     n_outputs = 2
 
     def forward(self, a: np.ndarray, mode: str) -> Any:
@@ -78,26 +92,30 @@ class LinalgQrBackward0(OpNode):
         return q, r
 
     def backward(self, gq: Tensor, gr: Tensor) -> Tensor:
-        (a,) = self.saved_tensors
-        m, n = a.shape[-2:]
         if self.mode == "r":
-            raise RuntimeError(
-                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
-                "Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
-                "through linalg.qr."
-            )
+            raise RuntimeError(_QR_MODE_R_MESSAGE)
+        q, r = node_outputs(self, ("q", "r"))
+        m, n = q.shape[-2], r.shape[-1]
         if self.mode == "complete" and m > n:
-            raise RuntimeError(
-                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
-            )
-        q, r = _factors(self, ("q", "r"), lambda x: linalg_qr(x, mode=self.mode))
+            raise RuntimeError(_QR_COMPLETE_MESSAGE)
         if m >= n:
             return _qr_backward_tall(q, r, gq, gr)
-        y = a[..., m:]  # type: ignore[index]
-        r_x, gr_x, gr_y = r[..., :m], gr[..., :m], gr[..., m:]  # type: ignore[index]
+        r_x, r_y = r[..., :m], r[..., m:]  # type: ignore[index]
+        gr_x, gr_y = gr[..., :m], gr[..., m:]  # type: ignore[index]
+        y = matmul(q, r_y)  # A's last n − m columns
         gx = _qr_backward_tall(q, r_x, gq + matmul(y, gr_y.mT), gr_x)  # type: ignore[attr-defined]
         gy = matmul(q, gr_y)
         return FUNCTIONS["cat"]([gx, gy], -1)  # type: ignore[no-any-return]
+
+    def jvp(self, da: Tensor, a: Tensor, out: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:
+        """Q̇, Ṙ (see linalg_spectral_jvp.py); mode 'r' and 'complete' with m > n: torch's
+        error, as in reverse mode."""
+        m, n = a.shape[-2:]
+        if self.mode == "r":
+            raise RuntimeError(_QR_MODE_R_MESSAGE)
+        if self.mode == "complete" and m > n:
+            raise RuntimeError(_QR_COMPLETE_MESSAGE)
+        return qr_jvp(da, *out)
 
 
 def _qr_backward_tall(q: Tensor, r: Tensor, gq: Tensor, gr: Tensor) -> Tensor:
@@ -117,7 +135,9 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
             "'r', or 'complete'"
         )
     check_float("linalg.qr", A)
-    return linalg_qr_result(LinalgQrBackward0.apply(A, mode=mode))
+    q, r = LinalgQrBackward0.apply(A, mode=mode)
+    watch_outputs((q, r))
+    return linalg_qr_result((q, r))
 
 
 @register
@@ -130,38 +150,44 @@ def qr(input: Tensor, some: bool = True) -> Any:
 # --- SVD -----------------------------------------------------------------------------
 
 
-class LinalgSvdBackward0(OpNode):
-    """A = U diag(S) Vh (see the module docstring for Ā); also svdvals (S only)."""
+class LinalgSvdBackward0(_OutputGradients, OpNode):
+    """A = U diag(S) Vh (see the module docstring for Ā); also svdvals, whose node (as
+    torch's) computes U and Vh as outputs that only the backward sees."""
 
     promote = OWN
-    save = (0,)
     n_outputs = 3
 
     def forward(self, a: np.ndarray, full_matrices: bool, compute_uv: bool) -> Any:
-        self.compute_uv = compute_uv
-        if not compute_uv and not _recording(self):
-            return np.linalg.svd(a, compute_uv=False)
-        if compute_uv:
-            outs = np.linalg.svd(a, full_matrices=full_matrices)
-        if _recording(self):
-            k = min(a.shape[-2:])
-            u, s, vh = outs if compute_uv else np.linalg.svd(a, full_matrices=False)
-            self.u, self.s, self.vh = u[..., :k], s, vh[..., :k, :]
-        if not compute_uv:
-            self.n_outputs = 1
-            return self.s
-        return tuple(outs)
+        self.compute_uv, self.full_matrices = compute_uv, full_matrices
+        if not _recording(self):
+            if not compute_uv:
+                return np.linalg.svd(a, compute_uv=False)
+            return tuple(np.linalg.svd(a, full_matrices=full_matrices))
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices and compute_uv)
+        self.u, self.s, self.vh = u, s, vh
+        return u, s, vh
 
-    def backward(self, *grads: Tensor) -> Tensor:
-        (a,) = self.saved_tensors
-        if self.compute_uv:
-            k = min(a.shape[-2:])
-            gu, gs, gvh = grads
-            gu, gvh = gu[..., :k], gvh[..., :k, :]  # type: ignore[index]
-        else:
-            gu, gs, gvh = None, grads[0], None  # type: ignore[assignment]
-        u, s, vh = _factors(self, ("u", "s", "vh"), lambda x: linalg_svd(x, full_matrices=False))
+    def backward(self, gu: Tensor | None, gs: Tensor | None, gvh: Tensor | None) -> Tensor:
+        u, s, vh = node_outputs(self, ("u", "s", "vh"))
+        k = s.shape[-1]
+        if u.shape[-1] != k:  # full_matrices: only the first k columns of U (rows of Vh) count
+            u, gu = u[..., :k], None if gu is None else gu[..., :k]  # type: ignore[index]
+        if vh.shape[-2] != k:
+            vh, gvh = vh[..., :k, :], None if gvh is None else gvh[..., :k, :]  # type: ignore[index]
+        if gs is None:
+            gs = constant(np.zeros(s.shape, s._data.dtype))
+        if (gu is None) != (gvh is None):
+            if gu is None:
+                gu = constant(np.zeros(u.shape, u._data.dtype))
+            else:
+                gvh = constant(np.zeros(vh.shape, vh._data.dtype))
         return _svd_backward(u, s, vh, gu, gs, gvh)
+
+    def jvp(self, da: Tensor, a: Tensor, out: Any) -> Any:
+        """U̇, ṡ, V̇h (see linalg_spectral_jvp.py)."""
+        # (svdvals too: its hidden U and Vh get tangents, which a nested level needs)
+        u, s, vh = out
+        return svd_jvp(da, u, s, vh, self.full_matrices)
 
 
 def _svd_backward(u: Tensor, s: Tensor, vh: Tensor, gu: Tensor | None, gs: Tensor,
@@ -191,16 +217,20 @@ def linalg_svd(A: Tensor, full_matrices: bool = True) -> Any:
     reduced factors (U m×k, Vh k×n, k = min(m, n))."""
     check_matrix("linalg.svd", A)
     check_float("linalg.svd", A)
-    return linalg_svd_result(
-        LinalgSvdBackward0.apply(A, full_matrices=full_matrices, compute_uv=True)
-    )
+    outs = LinalgSvdBackward0.apply(A, full_matrices=full_matrices, compute_uv=True)
+    watch_outputs(outs)
+    return linalg_svd_result(outs)
 
 
 def linalg_svdvals(A: Tensor) -> Tensor:
     """The singular values of A, descending."""
     check_matrix("linalg.svd", A)
     check_float("linalg.svd", A)
-    return LinalgSvdBackward0.apply(A, full_matrices=False, compute_uv=False)  # type: ignore[no-any-return]
+    out = LinalgSvdBackward0.apply(A, full_matrices=False, compute_uv=False)
+    if type(out) is not tuple:  # (not recorded: S alone was computed)
+        return out  # type: ignore[no-any-return]
+    watch_outputs(out)
+    return out[1]  # type: ignore[no-any-return]
 
 
 @register
@@ -217,11 +247,11 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True) -> Any:
 # --- symmetric eigendecomposition ----------------------------------------------------
 
 
-class LinalgEighBackward0(OpNode):
-    """A = V diag(λ) Vᵀ, λ ascending (see the module docstring for Ā); also eigvalsh."""
+class LinalgEighBackward0(_OutputGradients, OpNode):
+    """A = V diag(λ) Vᵀ, λ ascending (see the module docstring for Ā); also eigvalsh, whose
+    node (as torch's) computes V as an output that only the backward sees."""
 
     promote = OWN
-    save = (0,)
     n_outputs = 2
 
     def forward(self, a: np.ndarray, uplo: str, compute_v: bool) -> Any:
@@ -231,20 +261,23 @@ class LinalgEighBackward0(OpNode):
         w, v = np.linalg.eigh(a, UPLO=uplo)  # type: ignore[call-overload]
         if _recording(self):
             self.w, self.v = w, v
-        if not compute_v:
-            self.n_outputs = 1
-            return w
         return w, v
 
-    def backward(self, *grads: Tensor) -> Tensor:
-        w, v = _factors(self, ("w", "v"), lambda x: linalg_eigh(x, self.uplo))
-        gw = grads[0]
-        inner = gw.diag_embed()  # type: ignore[attr-defined]
-        if self.compute_v:
-            x = matmul(v.mT, grads[1])  # type: ignore[attr-defined]
+    def backward(self, gw: Tensor | None, gv: Tensor | None) -> Tensor:
+        w, v = node_outputs(self, ("w", "v"))
+        inner = None if gw is None else gw.diag_embed()  # type: ignore[attr-defined]
+        if gv is not None:
+            x = matmul(v.mT, gv)  # type: ignore[attr-defined]
             f = off_diagonal_reciprocal(w.unsqueeze(-2) - w.unsqueeze(-1))  # type: ignore[attr-defined]
-            inner = inner + f * (x - x.mT) * 0.5  # type: ignore[attr-defined]
-        return matmul(matmul(v, inner), v.mT)  # type: ignore[attr-defined]
+            term = f * (x - x.mT) * 0.5  # type: ignore[attr-defined]
+            inner = term if inner is None else inner + term
+        return matmul(matmul(v, inner), v.mT)  # type: ignore[arg-type,attr-defined]
+
+    def jvp(self, da: Tensor, a: Tensor, out: Any) -> Any:
+        """λ̇ = diag(Vᵀ Ȧ V),  V̇ = V (F ∘ Vᵀ Ȧ V) (see linalg_spectral_jvp.py)."""
+        # (eigvalsh too: its hidden V gets a tangent, which a nested level needs)
+        w, v = out
+        return eigh_jvp(da, w, v)
 
 
 def _check_eigh(A: Tensor, UPLO: str) -> None:
@@ -267,13 +300,19 @@ def linalg_eigh(A: Tensor, UPLO: str = "L") -> Any:
     """Eigenvalues (ascending) and orthonormal eigenvectors of a symmetric matrix, reading
     its lower (``UPLO='L'``) or upper triangle."""
     _check_eigh(A, UPLO)
-    return linalg_eigh_result(LinalgEighBackward0.apply(A, uplo=UPLO, compute_v=True))
+    w, v = LinalgEighBackward0.apply(A, uplo=UPLO, compute_v=True)
+    watch_outputs((w, v))
+    return linalg_eigh_result((w, v))
 
 
 def linalg_eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues (ascending) of a symmetric matrix."""
     _check_eigh(A, UPLO)
-    return LinalgEighBackward0.apply(A, uplo=UPLO, compute_v=False)  # type: ignore[no-any-return]
+    out = LinalgEighBackward0.apply(A, uplo=UPLO, compute_v=False)
+    if type(out) is not tuple:  # (not recorded: the eigenvalues alone were computed)
+        return out  # type: ignore[no-any-return]
+    watch_outputs(out)
+    return out[0]  # type: ignore[no-any-return]
 
 
 # --- pseudo-inverse ------------------------------------------------------------------
@@ -307,6 +346,10 @@ class LinalgPinvBackward0(OpNode):
         left = matmul(gt, ppt)
         right = matmul(ptp, gt)
         return first + left - matmul(a, matmul(p, left)) + right - matmul(matmul(right, p), a)
+
+    def jvp(self, da: Tensor, a: Tensor, p: Tensor) -> Tensor:
+        """Ṗ = −P Ȧ P + (I − PA) Ȧᵀ Pᵀ P + P Pᵀ Ȧᵀ (I − AP)."""
+        return pinv_jvp(da, a, p)
 
 
 def _keep(s: np.ndarray, atol: Any, rtol: Any, a: np.ndarray) -> np.ndarray:

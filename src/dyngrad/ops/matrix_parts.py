@@ -3,6 +3,8 @@
 
 Taking a diagonal and embedding one are each other's adjoint: for y = diagonal(x),
 x̄ = ȳ placed on that diagonal of zeros; for y = diag_embed(x), x̄ = diagonal(ȳ).
+Every op here is linear, so in forward mode the tangent is the op applied to the input's
+tangent (ẏ = diagonal(ẋ), tr(ẋ), tril(ẋ) ...; a view's tangent is the same view).
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ def _diag_dims(ndim: int, dim1: int, dim2: int) -> tuple[int, int]:
 
 
 class DiagonalBackward0(OpNode):
-    """y = x[..., i, i + offset] over dims (dim1, dim2), a view;  x̄ = ȳ on that diagonal of 0s."""
+    """y = x[..., i, i + offset] over dims (dim1, dim2), a view;  x̄ = ȳ on that diagonal of 0s;
+    ẏ = diagonal(ẋ)."""
 
+    linear = True
     promote = OWN
     view = True
 
@@ -70,8 +74,9 @@ class DiagonalBackward0_copy(DiagonalBackward0):  # noqa: N801 - torch's name
 
 class DiagonalBackwardBackward0(OpNode):
     """y = zeros(shape) with x on the ``offset`` diagonal of (dim1, dim2) (diagonal's backward);
-    x̄ = diagonal(ȳ)."""
+    x̄ = diagonal(ȳ);  ẏ = ẋ on that diagonal of zeros."""
 
+    linear = True
     promote = OWN
 
     def forward(
@@ -95,8 +100,9 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
 
 class DiagEmbedBackward0(OpNode):
     """y = zeros with x's last dim placed on the ``offset`` diagonal of (dim1, dim2);
-    x̄ = diagonal(ȳ, offset, dim1, dim2)."""
+    x̄ = diagonal(ȳ, offset, dim1, dim2);  ẏ = diag_embed(ẋ)."""
 
+    linear = True
     promote = OWN
 
     def forward(self, a: np.ndarray, offset: int, dim1: int, dim2: int) -> Any:
@@ -131,8 +137,9 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 
 
 class TraceBackward0(OpNode):
-    """y = Σᵢ xᵢᵢ;  x̄ = ȳ · I (the identity of x's shape)."""
+    """y = Σᵢ xᵢᵢ;  x̄ = ȳ · I (the identity of x's shape);  ẏ = tr(ẋ)."""
 
+    linear = True
     promote = OWN
 
     def forward(self, a: np.ndarray) -> Any:
@@ -161,8 +168,10 @@ def _triangle_mask(shape: tuple[int, ...], k: int, lower: bool) -> np.ndarray:
 
 
 class TrilBackward0(OpNode):
-    """y = x with entries above the k-th diagonal zeroed (j - i > k);  x̄ = tril(ȳ, k)."""
+    """y = x with entries above the k-th diagonal zeroed (j - i > k);  x̄ = tril(ȳ, k);
+    ẏ = tril(ẋ, k)."""
 
+    linear = True
     promote = OWN
 
     def forward(self, a: np.ndarray, k: int) -> Any:
@@ -174,8 +183,10 @@ class TrilBackward0(OpNode):
 
 
 class TriuBackward0(OpNode):
-    """y = x with entries below the k-th diagonal zeroed (j - i < k);  x̄ = triu(ȳ, k)."""
+    """y = x with entries below the k-th diagonal zeroed (j - i < k);  x̄ = triu(ȳ, k);
+    ẏ = triu(ẋ, k)."""
 
+    linear = True
     promote = OWN
 
     def forward(self, a: np.ndarray, k: int) -> Any:

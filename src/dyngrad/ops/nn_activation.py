@@ -57,6 +57,10 @@ class LeakyReluBackward0(OpNode):
         (x,) = self.saved_tensors
         return where(x > 0, g, g * self.negative_slope)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ if x > 0 else s·ẋ."""
+        return where(x > 0, dx, dx * self.negative_slope)
+
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     """``max(0, x) + negative_slope · min(0, x)``."""
@@ -83,6 +87,18 @@ class EluBackward0(OpNode):
             self.scale * self.alpha * self.input_scale
         )
         return where(x > 0, g * self.scale, g * slope)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ·λ if x > 0 else ẋ·λ·α·β·e^(βx)."""
+        return _elu_tangent(self, dx, x)
+
+
+def _elu_tangent(node: Any, dx: Tensor, x: Tensor) -> Tensor:
+    """ẋ·λ where x > 0, else ẋ·λ·α·β·e^(βx) (of ELU/SELU, in or out of place)."""
+    slope = (x.clamp(max=0.0) * node.input_scale).exp() * (  # type: ignore[attr-defined]
+        node.scale * node.alpha * node.input_scale
+    )
+    return where(x > 0, dx * node.scale, dx * slope)
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -124,6 +140,17 @@ class GeluBackward0(OpNode):
         pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI  # type: ignore[attr-defined]
         return g * (cdf + x * pdf)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ·(Φ(x) + x·φ(x)), or ẋ times the tanh form's slope (see the class docstring)."""
+        if self.approximate == "tanh":
+            x_sq = x * x
+            t = (_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x_sq * x)).tanh()  # type: ignore[attr-defined]
+            du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x_sq)
+            return dx * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du)
+        cdf = 0.5 * (1.0 + (x * _SQRT_HALF).erf())  # type: ignore[attr-defined]
+        pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI  # type: ignore[attr-defined]
+        return dx * (cdf + x * pdf)
+
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Gaussian error linear unit ``x·Φ(x)``, exact (``'none'``) or with the tanh formula."""
@@ -145,6 +172,11 @@ class SiluBackward0(OpNode):
         (x,) = self.saved_tensors
         s = x.sigmoid()  # type: ignore[attr-defined]
         return g * s * (1.0 + x * (1.0 - s))
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ·σ(x)·(1 + x·(1 − σ(x)))."""
+        s = x.sigmoid()  # type: ignore[attr-defined]
+        return dx * s * (1.0 + x * (1.0 - s))
 
 
 def silu(input: Tensor) -> Tensor:
@@ -168,6 +200,11 @@ class SoftplusBackward0(OpNode):
         scaled = x * self.beta
         return where(scaled > self.threshold, g, g * scaled.sigmoid())  # type: ignore[attr-defined]
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ·σ(βx), or ẋ where βx > threshold."""
+        scaled = x * self.beta
+        return where(scaled > self.threshold, dx, dx * scaled.sigmoid())  # type: ignore[attr-defined]
+
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """Smooth ReLU ``log(1 + e^(βx))/β``, linear where ``βx > threshold``."""
@@ -187,6 +224,11 @@ class MishBackward0(OpNode):
         (x,) = self.saved_tensors
         t = softplus(x).tanh()  # type: ignore[attr-defined]
         return g * (t + x * x.sigmoid() * (1.0 - t * t))  # type: ignore[attr-defined]
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ·(tanh(sp) + x·σ(x)·(1 − tanh²(sp))), sp = softplus(x)."""
+        t = softplus(x).tanh()  # type: ignore[attr-defined]
+        return dx * (t + x * x.sigmoid() * (1.0 - t * t))  # type: ignore[attr-defined]
 
 
 def mish(input: Tensor) -> Tensor:
@@ -210,6 +252,11 @@ class HardtanhBackward0(OpNode):
         inside = (x > self.min_val).logical_and(x < self.max_val)  # type: ignore[attr-defined]
         return where(inside, g, 0.0)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ where lo < x < hi, else 0."""
+        inside = (x > self.min_val).logical_and(x < self.max_val)  # type: ignore[attr-defined]
+        return where(inside, dx, 0.0)
+
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """``clamp(x, min_val, max_val)`` with a zero gradient outside (and at) the bounds."""
@@ -230,6 +277,10 @@ class LogSigmoidBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
         return g * (-x).sigmoid()  # type: ignore[attr-defined]
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ·σ(−x)."""
+        return dx * (-x).sigmoid()  # type: ignore[attr-defined]
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -260,6 +311,17 @@ class PreluKernelBackward0(OpNode):
             axes = [d for d in range(x.ndim) if d != 1]  # type: ignore[attr-defined]
             gw = gw.sum(axes).reshape(w.shape)  # type: ignore[attr-defined]
         return gx, gw
+
+    def jvp(self, dx: Any, dw: Any, x: Tensor, w: Tensor, y: Tensor) -> Any:
+        """ẏ = ẋ where x ≥ 0, else w·ẋ + ẇ·x (torch's forward formula takes x = 0 with
+        the positive side; its backward with the negative one)."""
+        w_b = w.reshape(self.channel_shape)  # type: ignore[attr-defined]
+        non_negative = x >= 0
+        tangent = None if dx is None else where(non_negative, dx, dx * w_b)
+        if dw is not None:
+            from_w = where(non_negative, 0.0, dw.reshape(self.channel_shape) * x)
+            tangent = from_w if tangent is None else tangent + from_w
+        return tangent
 
 
 def _channel_shape(ndim: int, n_weights: int) -> tuple[int, ...]:
@@ -330,6 +392,16 @@ class LeakyReluBackward1(OpNode):
         y = self.saved_output
         return where(y > 0, g, g * self.negative_slope)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ if x > 0 else s·ẋ (s ≥ 0; torch refuses a negative s here too)."""
+        if self.negative_slope < 0:
+            raise RuntimeError(_NEGATIVE_SLOPE_MESSAGE.format(
+                name="leakyReLu",
+                extra=" File an issue at https://github.com/pytorch/pytorch if you do require "
+                "supporting in-place leakRelu backward calculation with negative slope",
+            ))  # fmt: skip
+        return where(x > 0, dx, dx * self.negative_slope)
+
 
 class EluBackward1(OpNode):
     """In place: y = λ·x if x > 0 else λ·α·(e^(βx) − 1) (α ≥ 0);
@@ -351,6 +423,12 @@ class EluBackward1(OpNode):
         y = self.saved_output
         negative = g * ((y + self.scale * self.alpha) * self.input_scale)
         return where(y > 0, g * self.scale, negative)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ·λ if x > 0 else ẋ·λ·α·β·e^(βx) (α ≥ 0; torch refuses a negative α here too)."""
+        if self.alpha < 0:
+            raise RuntimeError(_NEGATIVE_SLOPE_MESSAGE.format(name="elu", extra=""))
+        return _elu_tangent(self, dx, x)
 
 
 def _leaky_relu_in_place(input: Tensor, negative_slope: float = 0.01) -> Tensor:

@@ -31,6 +31,7 @@ class EmbeddingBackward0(OpNode):
     ``scale_grad_by_freq`` each contribution is divided by how often its index occurs)."""
 
     promote = OWN
+    save = (1,)  # the indices, as torch saves them: an in-place change of them is caught
 
     def forward(self, w: np.ndarray, idx: np.ndarray, padding_idx: int | None,
                 scale_grad_by_freq: bool) -> Any:  # fmt: skip
@@ -46,6 +47,7 @@ class EmbeddingBackward0(OpNode):
         return np.take(w, idx, axis=0)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
+        self.saved_tensors  # noqa: B018 - version check only (the indices are in self.index)
         rows = g.reshape(self.index.size, self.table_shape[1])  # type: ignore[attr-defined]
         if self.padding_idx is not None:
             hit = Tensor._make((self.index == self.padding_idx)[:, None], False, None, 0)
@@ -54,6 +56,13 @@ class EmbeddingBackward0(OpNode):
             rows = rows / Tensor._make(self.counts[:, None], False, None, 0)
         table = _zeros(self.table_shape, g.dtype.np)
         return IndexAddBackward0.apply(table, rows, dim=0, index=self.index, alpha=1), None
+
+    def jvp(self, dw: Any, di: Any, w: Tensor, idx: Tensor, y: Tensor) -> Any:
+        """ẏ = Ẇ[i]. As in torch, ``padding_idx`` and ``scale_grad_by_freq`` shape only the
+        backward: the padding row's tangent passes, unscaled."""
+        if dw is None:
+            return None
+        return EmbeddingBackward0.apply(dw, idx, padding_idx=None, scale_grad_by_freq=False)
 
 
 def embedding_kernel(weight: Tensor, indices: Tensor, padding_idx: int | None,
@@ -98,6 +107,10 @@ class ConstantPadNdBackward0(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         return ConstantPadNdBackward0.apply(g, pad=tuple(-p for p in self.pad), value=0)  # type: ignore[no-any-return]
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ padded with zeros (the fill value is a constant)."""
+        return ConstantPadNdBackward0.apply(dx, pad=self.pad, value=0)  # type: ignore[no-any-return]
+
 
 @register(method=False)
 def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
@@ -133,6 +146,9 @@ def _source_positions(size: int, left: int, right: int, mode: str) -> np.ndarray
 class _IndexPad(OpNode):
     """y = take(x, idxₖ) along each padded dim k;  x̄ = index_add of ȳ back, dim by dim."""
 
+    save = (0,)  # torch saves the input: an in-place change of it is caught
+    linear = True  # forward mode: ẏ = take(ẋ, idxₖ), the same pad of the tangent
+
     def forward(self, a: np.ndarray, pad: tuple[int, ...], mode: str) -> Any:
         self.steps = []
         out = a
@@ -144,6 +160,7 @@ class _IndexPad(OpNode):
         return out
 
     def backward(self, g: Tensor) -> Tensor:
+        self.saved_tensors  # noqa: B018 - version check only
         for axis, shape, idx in reversed(self.steps):
             g = IndexAddBackward0.apply(_zeros(shape, g.dtype.np), g, dim=axis, index=idx, alpha=1)
         return g

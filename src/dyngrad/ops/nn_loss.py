@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import OWN, OpNode
+from ._registry import OWN, OpNode, tangent_sum
 from .nn_activation import logsigmoid
 
 __all__ = [
@@ -53,6 +53,18 @@ class _PointwiseLoss(OpNode):
             g = g / self.count
         grad = g * self.derivative(x - t)
         return grad, -grad
+
+    def jvp(self, dx: Any, dt: Any, x: Tensor, t: Any, y: Tensor) -> Tensor:
+        """ℓ̇ = ∂ℓ/∂x · (ẋ − ṫ), then reduced as ℓ is."""
+        change = dx if dt is None else (-dt if dx is None else dx - dt)
+        return _reduce_tangent(self.derivative(x - t) * change, self.reduction)
+
+
+def _reduce_tangent(tangent: Tensor, reduction: str) -> Tensor:
+    """A pointwise loss's tangent reduced as the loss is (a mean of nothing is nan)."""
+    if reduction == "none":
+        return tangent
+    return tangent.sum() if reduction == "sum" else tangent.mean()  # type: ignore[attr-defined,no-any-return]
 
 
 def _finish(node: Any, values: np.ndarray, reduction: str, **params: Any) -> Any:
@@ -96,6 +108,17 @@ class HuberLossBackward0(_PointwiseLoss):
     def derivative(self, d: Tensor) -> Tensor:
         delta = self.params["delta"]
         return d.clamp(-delta, delta)  # type: ignore[attr-defined,no-any-return]
+
+
+def broadcast_operands(input: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
+    """input and target expanded to their common shape, as torch's pointwise losses do first
+    (so a 0-d float64 input with a (1, 1) float32 target promotes to float64, both being
+    dimensioned by then)."""
+    if not isinstance(target, Tensor) or input._data.shape == target._data.shape:
+        return input, target
+    from .shape import broadcast_tensors
+
+    return broadcast_tensors(input, target)  # type: ignore[no-any-return]
 
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
@@ -146,6 +169,20 @@ class BinaryCrossEntropyBackward0(OpNode):
             gt = g * (log_1mx - log_x)
         return gx, gt, None
 
+    def jvp(self, dx: Any, dt: Any, dw: Any, x: Tensor, t: Tensor, w: Any, y: Tensor) -> Any:
+        """ℓ̇ = w·(x − t)/max(x(1 − x), 1e-12)·ẋ + w·(log(1 − x) − log x)·ṫ, reduced as ℓ is.
+
+        As torch's forward formula: the logs are not clamped and a target without a tangent
+        counts as ṫ = 0, so at x = 0 or 1 the tangent is nan (0·∞) or ±∞ (the backward's
+        logs are clamped); the weight's tangent is not used."""
+        from_x = None
+        if dx is not None:
+            from_x = dx * (x - t) / (x * (1.0 - x)).clamp_min(1e-12)  # type: ignore[attr-defined]
+        log_ratio = (-x).log1p() - x.log()  # type: ignore[attr-defined]
+        from_t = log_ratio * (0.0 if dt is None else dt)
+        tangent = from_t if from_x is None else from_x + from_t
+        return _reduce_tangent(tangent if w is None else tangent * w, self.reduction)
+
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None,
                          reduction: str) -> Tensor:  # fmt: skip
@@ -185,6 +222,21 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
             gt = -g * x if pw is None else -g * (pw * logsigmoid(x) - logsigmoid(-x))
         return gx, gt, None, None
 
+    def jvp(self, dx: Any, dt: Any, dw: Any, dpw: Any, x: Tensor, t: Tensor, w: Any, pw: Any,
+            y: Tensor) -> Any:  # fmt: skip
+        """ℓ̇ = w·(σ(x)·(1 + (p − 1)t) − p·t)·ẋ − w·(p·log σ(x) − log σ(−x))·ṫ, reduced as ℓ
+        is (the weights' tangents are not used, as in torch)."""
+        from_x = from_t = None
+        if dx is not None:
+            s = x.sigmoid()  # type: ignore[attr-defined]
+            from_x = dx * (s - t) if pw is None else dx * (s * (1 + (pw - 1) * t) - pw * t)
+        if dt is not None:
+            from_t = -dt * x if pw is None else -dt * (pw * logsigmoid(x) - logsigmoid(-x))
+        tangent = tangent_sum(from_x, from_t)
+        if tangent is None:
+            return None
+        return _reduce_tangent(tangent if w is None else tangent * w, self.reduction)
+
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None,
                                      pos_weight: Tensor | None, reduction: str) -> Tensor:  # fmt: skip
@@ -200,6 +252,7 @@ class NllLossBackward0(OpNode):
     Input (N, C, d…) with target (N, d…), or (C,) with a 0-d target."""
 
     promote = OWN
+    save = (0, 1, 2)  # as torch saves them: an in-place change of one is caught
 
     def forward(self, a: np.ndarray, target: np.ndarray, w: Any, reduction: str,
                 ignore_index: int) -> Any:  # fmt: skip
@@ -228,16 +281,29 @@ class NllLossBackward0(OpNode):
         coef = np.zeros(x.shape, a.dtype)
         np.put_along_axis(coef, safe[:, None], scale[:, None].astype(a.dtype), axis=1)
         self.coef = coef[0] if single else coef
+        self.all_ignored = reduction == "mean" and not np.any(weights)
         self.reduction = reduction
         self.single = single
         out = np.asarray(out, dtype=a.dtype)
         return out[0] if single and reduction == "none" else out
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
+        self.saved_tensors  # noqa: B018 - version check only (the values are in coef)
         coef = Tensor._make(self.coef, False, None, 0)
         if self.reduction == "none" and not self.single:
             g = g.unsqueeze(1)  # type: ignore[attr-defined]
         return g * coef, None, None
+
+    def jvp(self, dx: Any, dt: Any, dw: Any, x: Tensor, t: Tensor, w: Any, y: Tensor) -> Any:
+        """ℓ̇ₙ = −w[tₙ]·ẋ[n, tₙ] (0 where ignored), reduced as ℓ is: nan for a mean over
+        only ignored targets, as in torch (the weight's tangent is not used)."""
+        if dx is None:
+            return None
+        picked = dx * Tensor._make(self.coef, False, None, 0)
+        if self.reduction == "none":
+            return picked.sum() if self.single else picked.sum(1)  # type: ignore[attr-defined]
+        total = picked.sum()  # type: ignore[attr-defined]
+        return total / 0.0 if self.all_ignored else total
 
 
 class NllLoss2DBackward0(NllLossBackward0):

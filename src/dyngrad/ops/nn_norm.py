@@ -29,8 +29,9 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd import grad_mode
-from ._registry import OpNode
+from ..autograd import forward_ad, grad_mode
+from ._registry import OpNode, tangent_sum
+from .indexing_saved import saved_index, watch
 
 __all__ = ["layer_norm_kernel", "batch_norm_kernel", "group_norm_kernel"]
 
@@ -54,7 +55,8 @@ def _moments(x: np.ndarray, axes: tuple[int, ...], eps: float) -> tuple[np.ndarr
 def _normalized_grad(x: Tensor, g_hat: Tensor, axes: tuple[int, ...], eps: float,
                      stats: tuple[np.ndarray, np.ndarray]) -> tuple[Tensor, Tensor]:  # fmt: skip
     """(x̄, x̂) for x̂ = (x − μ)·r over ``axes`` given ĝ (see the module docstring)."""
-    if grad_mode.state.grad_enabled:
+    # (tangents, forward over reverse, also need the statistics' dependence on x)
+    if grad_mode.state.grad_enabled or forward_ad.STATE.depth:
         mean = x.mean(axes, keepdim=True)  # type: ignore[attr-defined]
         centred = x - mean
         rstd = ((centred * centred).mean(axes, keepdim=True) + eps).rsqrt()
@@ -65,6 +67,33 @@ def _normalized_grad(x: Tensor, g_hat: Tensor, axes: tuple[int, ...], eps: float
     mean_g = g_hat.mean(axes, keepdim=True)  # type: ignore[attr-defined]
     mean_gx = (g_hat * x_hat).mean(axes, keepdim=True)
     return rstd * (g_hat - mean_g - x_hat * mean_gx), x_hat
+
+
+def _normalized_tangent(x: Tensor, dx: Any, axes: tuple[int, ...],
+                        eps: float) -> tuple[Any, Tensor]:  # fmt: skip
+    """(ẋ̂, x̂) for x̂ = (x − μ)·r over ``axes``: ẋ̂ = r·(ẋ − mean_A(ẋ) − x̂·mean_A(ẋ·x̂))
+    (None without ẋ), the statistics recomputed from x in dyngrad ops (so the tangent is
+    differentiable again)."""
+    mean = x.mean(axes, keepdim=True)  # type: ignore[attr-defined]
+    centred = x - mean
+    rstd = ((centred * centred).mean(axes, keepdim=True) + eps).rsqrt()
+    x_hat = centred * rstd
+    if dx is None:
+        return None, x_hat
+    mean_dx = dx.mean(axes, keepdim=True)  # type: ignore[attr-defined]
+    mean_dxx = (dx * x_hat).mean(axes, keepdim=True)
+    return rstd * (dx - mean_dx - x_hat * mean_dxx), x_hat
+
+
+def _affine_tangent(dx_hat: Any, x_hat: Tensor, w: Any, dw: Any, db: Any,
+                    shape: tuple[int, ...]) -> Any:  # fmt: skip
+    """ẏ = ẋ̂·w + x̂·ẇ + ḃ for y = x̂·w + b (w, b reshaped to ``shape``; a missing one: 1, 0)."""
+    from_x = None
+    if dx_hat is not None:
+        from_x = dx_hat if w is None else dx_hat * w.reshape(shape)
+    from_w = None if dw is None else x_hat * dw.reshape(shape)
+    from_b = None if db is None else db.reshape(shape)
+    return tangent_sum(from_x, from_w, from_b)
 
 
 def _affine(
@@ -111,6 +140,12 @@ class NativeLayerNormBackward0(OpNode):
         gb = _sum_over(g, lead) if need_b else None
         return (gx if need_x else None), gw, gb
 
+    def jvp(self, dx: Any, dw: Any, db: Any, x: Tensor, w: Any, b: Any, y: Tensor) -> Any:
+        """ẏ = ẋ̂·w + x̂·ẇ + ḃ, ẋ̂ = r·(ẋ − mean(ẋ) − x̂·mean(ẋ·x̂)) over the normalized dims."""
+        shape = tuple(x.shape[x.ndim - len(self.axes) :])
+        dx_hat, x_hat = _normalized_tangent(x, dx, self.axes, self.eps)
+        return _affine_tangent(dx_hat, x_hat, w, dw, db, shape)
+
 
 def layer_norm_kernel(input: Tensor, weight: Tensor | None, bias: Tensor | None, ndim: int,
                       eps: float) -> Tensor:  # fmt: skip
@@ -133,6 +168,7 @@ class NativeBatchNormBackward0(OpNode):
 
     save = (0, 1)
     quiet = True
+    stats = saved_index()  # in evaluation, checked against changes of the running statistics
 
     def forward(self, x: np.ndarray, w: np.ndarray | None, b: np.ndarray | None,
                 running_mean: Tensor | None, running_var: Tensor | None, training: bool,
@@ -147,6 +183,7 @@ class NativeBatchNormBackward0(OpNode):
             var = running_var._data.reshape(shape).astype(x.dtype)  # type: ignore[union-attr]
             rstd = 1.0 / np.sqrt(var + eps)
         self.axes, self.eps, self.training, self.stats = axes, eps, training, (mean, rstd)
+        self.running = (running_mean, running_var)
         return _affine((x - mean) * rstd, w, b, shape)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
@@ -162,6 +199,23 @@ class NativeBatchNormBackward0(OpNode):
         gw = (g * x_hat).sum(self.axes) if need_w else None  # type: ignore[attr-defined]
         gb = g.sum(self.axes) if need_b else None  # type: ignore[attr-defined]
         return (gx if need_x else None), gw, gb
+
+    def jvp(self, dx: Any, dw: Any, db: Any, x: Tensor, w: Any, b: Any, y: Tensor) -> Any:
+        """ẏ = ẋ̂·w + x̂·ẇ + ḃ per channel; training: ẋ̂ = r·(ẋ − mean(ẋ) − x̂·mean(ẋ·x̂))
+        over every dim but 1; evaluation (constant statistics): ẋ̂ = ẋ·r."""
+        shape = _channel_shape(x._data)
+        if self.training:
+            dx_hat, x_hat = _normalized_tangent(x, dx, self.axes, self.eps)
+        else:
+            if forward_ad.dual_levels_of(tuple(t for t in self.running if t is not None)):
+                raise RuntimeError(
+                    "batch_norm is not differentiable wrt running_mean and running_var, they "
+                    "cannot have forward grad defined"
+                )
+            mean, rstd = _const(self.stats[0]), _const(self.stats[1])
+            x_hat = (x - mean) * rstd
+            dx_hat = None if dx is None else dx * rstd
+        return _affine_tangent(dx_hat, x_hat, w, dw, db, shape)
 
 
 def _update_running(x: np.ndarray, mean: np.ndarray, running_mean: Tensor | None, running_var: Tensor | None,
@@ -186,10 +240,13 @@ def batch_norm_kernel(input: Tensor, weight: Tensor | None, bias: Tensor | None,
                       running_mean: Tensor | None, running_var: Tensor | None, training: bool,
                       momentum: float, eps: float) -> Tensor:  # fmt: skip
     """Batch norm over dim 1 (node ``NativeBatchNormBackward0``); see the class docstring."""
-    return NativeBatchNormBackward0.apply(  # type: ignore[no-any-return]
+    out = NativeBatchNormBackward0.apply(
         input, weight, bias, running_mean=running_mean, running_var=running_var,
         training=training, momentum=momentum, eps=eps,
     )  # fmt: skip
+    if not training:  # torch saves the running statistics it normalised with
+        watch(out, "stats", running_mean, running_var)
+    return out  # type: ignore[no-any-return]
 
 
 # --- group norm ------------------------------------------------------------------------------
@@ -227,6 +284,16 @@ class NativeGroupNormBackward0(OpNode):
         gw = (g * x_hat.reshape(x.shape)).sum(axes) if need_w else None  # type: ignore[attr-defined]
         gb = g.sum(axes) if need_b else None  # type: ignore[attr-defined]
         return (gx.reshape(x.shape) if need_x else None), gw, gb  # type: ignore[attr-defined]
+
+    def jvp(self, dx: Any, dw: Any, db: Any, x: Tensor, w: Any, b: Any, y: Tensor) -> Any:
+        """ẏ = ẋ̂·w + x̂·ẇ + ḃ per channel, ẋ̂ = r·(ẋ − mean(ẋ) − x̂·mean(ẋ·x̂)) over each
+        group."""
+        grouped = (x.shape[0], self.groups, x.numel() // max(x.shape[0] * self.groups, 1))  # type: ignore[attr-defined]
+        dx_g = None if dx is None else dx.reshape(grouped)  # type: ignore[attr-defined]
+        dx_hat, x_hat = _normalized_tangent(x.reshape(grouped), dx_g, (2,), self.eps)  # type: ignore[attr-defined]
+        dx_hat = None if dx_hat is None else dx_hat.reshape(x.shape)
+        shape = _channel_shape(x._data)
+        return _affine_tangent(dx_hat, x_hat.reshape(x.shape), w, dw, db, shape)  # type: ignore[attr-defined]
 
 
 def group_norm_kernel(input: Tensor, weight: Tensor | None, bias: Tensor | None, groups: int,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import _TYPE_NAMES, OWN, OpNode, register
+from ._registry import _TYPE_NAMES, OWN, OpNode, register, tangent_sum
 from .elementwise_scalars import not_implemented_for
 from .linalg import _C_TYPE_NAMES
 from .nn_indexing import constant_pad_nd
@@ -54,6 +54,7 @@ class ConvolutionBackward0(OpNode):
                 out: tuple[int, ...], groups: int) -> Any:  # fmt: skip
         self.geometry = (stride, padding, dilation, groups)
         self.transposed = transposed
+        self.out = out
         self.no_channels = not transposed and x.shape[1] == 0
         if self.no_channels:  # torch's result for inputs with no channels: no channels either
             return np.zeros((x.shape[0], 0) + out, x.dtype)
@@ -99,6 +100,18 @@ class ConvolutionBackward0(OpNode):
             gb = g.sum((0, *range(2, g.ndim)))  # type: ignore[attr-defined]
         return gx, gw, gb
 
+    def jvp(self, dx: Any, dw: Any, db: Any, x: Tensor, w: Tensor, b: Any, y: Tensor) -> Any:
+        """ẏ = conv(ẋ, w) + conv(x, ẇ) + ḃ (the op is bilinear in x and w)."""
+        if self.no_channels:  # the result has no channels, so neither has the tangent
+            return _zeros_like(y)
+        stride, padding, dilation, groups = self.geometry
+        geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        conv = ConvolutionBackward0.apply
+        from_x = None if dx is None else conv(dx, w, None, transposed=self.transposed, out=self.out, **geo)
+        from_w = None if dw is None else conv(x, dw, None, transposed=self.transposed, out=self.out, **geo)
+        from_b = None if db is None else db.reshape((-1,) + (1,) * len(self.out))
+        return tangent_sum(from_x, from_w, from_b)
+
 
 class _ConvolutionWeightGrad(OpNode):
     """w̄ = H(x, g) (the weight gradient of y = F(x, w) for ȳ = g);
@@ -116,6 +129,7 @@ class _ConvolutionWeightGrad(OpNode):
             "dilation": dilation,
             "groups": groups,
         }
+        self.kernel = kernel
         return conv_weight_grad_array(x, g, kernel, stride, padding, dilation, groups, cols)
 
     def backward(self, gw: Tensor) -> tuple[Any, ...]:
@@ -132,6 +146,14 @@ class _ConvolutionWeightGrad(OpNode):
                 x, gw, None, transposed=False, out=tuple(g.shape[2:]), **geo
             )
         return gx, gg
+
+    def jvp(self, dx: Any, dg: Any, x: Tensor, g: Tensor, y: Tensor) -> Any:
+        """ẏ = H(ẋ, g) + H(x, ġ) (H is bilinear)."""
+        grad = _ConvolutionWeightGrad.apply
+        geo = self.geometry
+        from_x = None if dx is None else grad(dx, g, kernel=self.kernel, cols=None, **geo)
+        from_g = None if dg is None else grad(x, dg, kernel=self.kernel, cols=None, **geo)
+        return tangent_sum(from_x, from_g)
 
 
 # --- argument checks (torch's messages) ---------------------------------------------------------

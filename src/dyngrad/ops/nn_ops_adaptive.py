@@ -18,7 +18,8 @@ import numpy as np
 from .._tensor import Tensor
 from ._registry import OWN, OpNode, register
 from .elementwise_scalars import not_implemented_for
-from .nn_ops_pool import max_scatter
+from .indexing_saved import saved_index, watch
+from .nn_ops_pool import gather_at, max_scatter
 from .nn_ops_resample import AdaptiveAvgPool2DBackward0, AxisMap, resample, window_map
 from .reduction import mean
 from .shape import squeeze, unsqueeze
@@ -59,6 +60,8 @@ class AdaptiveMaxPool2DBackward0(OpNode):
 
     promote = OWN
     n_outputs = 2
+    save = (0,)  # as torch: the input and the indices output are checked for in-place changes
+    indices = saved_index()
 
     def forward(self, x: np.ndarray, out: tuple[int, int]) -> Any:
         lead = x.shape[:-2]
@@ -83,11 +86,19 @@ class AdaptiveMaxPool2DBackward0(OpNode):
         return values, idx
 
     def backward(self, g: Tensor, _g_indices: Any) -> tuple[Any, ...]:
+        self.saved_tensors  # noqa: B018 - version check only
         return (max_scatter(g, self.indices, self.plane, self.unique),)
+
+    def jvp(self, dx: Tensor, x: Tensor, out: tuple[Tensor, Tensor]) -> tuple[Any, None]:
+        """ẏ = ẋ gathered at i (the indices get no tangent)."""
+        return gather_at(dx, out[1]), None
 
 
 def _output_size(fn: str, input: Tensor, output_size: Any, n: int) -> tuple[int, ...]:
     """torch's output_size: an int, or a sequence with None meaning "the input's size"."""
+    if isinstance(output_size, (list, tuple)) and input.ndim <= len(output_size):
+        # (torch's Python wrapper checks this before the kernel checks anything)
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     if isinstance(output_size, (list, tuple)):
         if len(output_size) != n:
             raise RuntimeError(f"{fn}: output_size must be {n}")
@@ -139,6 +150,7 @@ def adaptive_max_pool2d(input: Tensor, output_size: Any, return_indices: bool = 
     if input._data.dtype.kind != "f":
         raise not_implemented_for("adaptive_max_pool2d", input._data.dtype)
     values, indices = AdaptiveMaxPool2DBackward0.apply(input, out=(out[0], out[1]))
+    watch(values, "indices", indices)
     return (values, indices) if return_indices else values
 
 

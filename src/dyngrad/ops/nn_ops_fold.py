@@ -26,6 +26,7 @@ class Im2ColBackward0(OpNode):
     """y = im2col(x) (windows as columns);  x̄ = col2im(ȳ)."""
 
     promote = OWN
+    linear = True  # forward mode: the same map of the tangent
 
     def forward(self, x: np.ndarray, kernel: tuple[int, ...], dilation: tuple[int, ...],
                 padding: tuple[int, ...], stride: tuple[int, ...]) -> Any:  # fmt: skip
@@ -54,6 +55,7 @@ class Col2ImBackward0(OpNode):
     """y = col2im(c) (columns summed back into their windows);  c̄ = im2col(ȳ)."""
 
     promote = OWN
+    linear = True  # forward mode: the same map of the tangent
 
     def forward(self, c: np.ndarray, output_size: tuple[int, ...], kernel: tuple[int, ...],
                 dilation: tuple[int, ...], padding: tuple[int, ...],

@@ -23,6 +23,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._registry import OWN, OpNode
 from .indexing_gather import gather
+from .indexing_saved import saved_index, watch
 from .nn_ops_arrays import pad_trailing, window_slices
 
 __all__ = ["pool_out_size", "max_pool2d_kernel", "avg_pool2d_kernel", "max_scatter"]
@@ -119,6 +120,7 @@ class _MaxPoolScatter(OpNode):
     its backward: ḡ = x̄̄ gathered at ``indices``."""
 
     promote = OWN
+    linear = True  # forward mode: the tangent is scattered the same way
 
     def forward(self, g: np.ndarray, indices: np.ndarray, plane: tuple[int, ...],
                 unique: bool) -> Any:  # fmt: skip
@@ -153,6 +155,8 @@ class MaxPool2DWithIndicesBackward0(OpNode):
 
     promote = OWN
     n_outputs = 2
+    save = (0,)  # as torch: the input and the indices output are checked for in-place changes
+    indices = saved_index()
 
     def forward(self, x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
                 padding: tuple[int, ...], dilation: tuple[int, ...],
@@ -165,16 +169,29 @@ class MaxPool2DWithIndicesBackward0(OpNode):
         return y, idx
 
     def backward(self, g: Tensor, _g_indices: Any) -> tuple[Any, ...]:
+        self.saved_tensors  # noqa: B018 - version check only
         return (max_scatter(g, self.indices, self.plane, self.unique),)
+
+    def jvp(self, dx: Tensor, x: Tensor, out: tuple[Tensor, Tensor]) -> tuple[Any, None]:
+        """ẏ = ẋ gathered at i (the indices get no tangent)."""
+        return gather_at(dx, out[1]), None
+
+
+def gather_at(t: Tensor, indices: Tensor) -> Tensor:
+    """``t`` (..., H, W) read at the flat plane ``indices`` (..., Ho, Wo)."""
+    flat = indices.flatten(-2)  # type: ignore[attr-defined]
+    return gather(t.flatten(-2), -1, flat).reshape(indices.shape)  # type: ignore[attr-defined,no-any-return]
 
 
 def max_pool2d_kernel(x: Tensor, kernel: tuple[int, ...], stride: tuple[int, ...],
                       padding: tuple[int, ...], dilation: tuple[int, ...],
                       out: tuple[int, ...]) -> tuple[Tensor, Tensor]:  # fmt: skip
     """Max pooling of checked arguments: (values, int64 indices)."""
-    return MaxPool2DWithIndicesBackward0.apply(  # type: ignore[no-any-return]
+    values, indices = MaxPool2DWithIndicesBackward0.apply(
         x, kernel=kernel, stride=stride, padding=padding, dilation=dilation, out=out
     )
+    watch(values, "indices", indices)
+    return values, indices
 
 
 # --- average pooling -------------------------------------------------------------------------
@@ -213,6 +230,8 @@ class AvgPool2DBackward0(OpNode):
     each window)."""
 
     promote = OWN
+    save = (0,)  # torch saves the input: an in-place change of it is caught
+    linear = True  # forward mode: ẏ = the average pool of ẋ
 
     def forward(self, x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...],
                 padding: tuple[int, ...], out: tuple[int, ...], count_include_pad: bool,
@@ -234,6 +253,7 @@ class AvgPool2DBackward0(OpNode):
         return _divide(total, div)  # type: ignore[arg-type]
 
     def backward(self, g: Tensor) -> Tensor:
+        self.saved_tensors  # noqa: B018 - version check only
         return _AvgPoolAdjoint.apply(g, args=self.args, plane=self.plane)  # type: ignore[no-any-return]
 
 
@@ -242,6 +262,7 @@ class _AvgPoolAdjoint(OpNode):
     its backward is the average pool itself."""
 
     promote = OWN
+    linear = True
 
     def forward(self, g: np.ndarray, args: tuple[Any, ...], plane: tuple[int, ...]) -> Any:
         self.args = args

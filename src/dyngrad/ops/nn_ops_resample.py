@@ -154,9 +154,10 @@ def resample_adjoint_array(g: np.ndarray, maps: tuple[AxisMap, ...]) -> np.ndarr
 
 class _Resample(OpNode):
     """y = M x (``maps``, see :class:`AxisMap`), or y = Mᵀx when ``adjoint``;
-    x̄ = Mᵀȳ (resp. M ȳ)."""
+    x̄ = Mᵀȳ (resp. M ȳ);  ẏ = M ẋ (linear)."""
 
     promote = OWN
+    linear = True
 
     def forward(self, a: np.ndarray, maps: tuple[AxisMap, ...], adjoint: bool = False) -> Any:
         self.maps = maps
@@ -209,6 +210,12 @@ class UpsampleTrilinear3DBackward0(_Resample):
 
 class AdaptiveAvgPool2DBackward0(_Resample):
     """Adaptive average pooling of the last two dims: window sums over window sizes."""
+
+    save = (0,)  # torch saves the input: an in-place change of it is caught
+
+    def backward(self, g: Tensor) -> Tensor:
+        self.saved_tensors  # noqa: B018 - version check only
+        return _Resample.backward(self, g)
 
 
 def resample(node: type[_Resample], x: Tensor, maps: tuple[AxisMap, ...]) -> Tensor:

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import OpNode
+from ._registry import OpNode, tangent_sum
 from .shape_join import cat
 
 __all__ = [
@@ -49,6 +49,28 @@ def _split(a: Any, parts: int) -> list[Any]:
         size = a.shape[-1] // parts
         return [a[..., k * size : (k + 1) * size] for k in range(parts)]
     return list(a.chunk(parts, -1))
+
+
+def _or_zeros(tangent: Any, primal: Tensor) -> Tensor:
+    """A tangent, or zeros shaped as its primal where the input has none."""
+    if tangent is not None:
+        return tangent  # type: ignore[no-any-return]
+    return Tensor._make(np.zeros(primal.shape, primal._data.dtype), False, None, 0)
+
+
+def lstm_cell_tangent(d_gates: Tensor, d_cx: Tensor, gates: Tensor,
+                      cx: Tensor) -> tuple[Tensor, Tensor]:  # fmt: skip
+    """(ḣ', ċ') of the LSTM cell at gate pre-activations a (see the module docstring):
+    i̇ = i(1 − i)·ȧ_i (f, o likewise), ġ = (1 − g²)·ȧ_g, ċ' = ḟ·c + f·ċ + i̇·g + i·ġ,
+    ḣ' = ȯ·tanh c' + o·(1 − tanh²c')·ċ'."""
+    a_i, a_f, a_g, a_o = _split(gates, 4)
+    i, f, g, o = a_i.sigmoid(), a_f.sigmoid(), a_g.tanh(), a_o.sigmoid()
+    d_i, d_f, d_g, d_o = _split(d_gates, 4)
+    t = (f * cx + i * g).tanh()
+    dc_new = d_f * (f * (1.0 - f)) * cx + f * d_cx + d_i * (i * (1.0 - i)) * g
+    dc_new = dc_new + i * (d_g * (1.0 - g * g))
+    dh_new = d_o * (o * (1.0 - o)) * t + o * (1.0 - t * t) * dc_new
+    return dh_new, dc_new
 
 
 # --- LSTM ------------------------------------------------------------------------------------
@@ -139,6 +161,13 @@ class ThnnFusedLstmCellBackward0(OpNode):
             (d_cx if need_cx else None),
         )
 
+    def jvp(self, d_ig: Any, d_hg: Any, d_cx: Any, ig: Tensor, hg: Tensor, cx: Tensor,
+            out: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:  # fmt: skip
+        """(ḣ', ċ') from ȧ = ig̊ + hg̊ (see ``lstm_cell_tangent``)."""
+        gates = ig + hg
+        d_gates = tangent_sum(d_ig, d_hg)
+        return lstm_cell_tangent(_or_zeros(d_gates, gates), _or_zeros(d_cx, cx), gates, cx)
+
 
 class _FusedLstmCellGrad(OpNode):
     """(ā, c̄) of the LSTM cell at gate pre-activations a for (h̄', c̄') = (gh, gc), with
@@ -158,7 +187,38 @@ class _FusedLstmCellGrad(OpNode):
             act, _, tanh_c = lstm_cell_arrays(gates.copy(), cx)
         else:
             act, tanh_c = cache
+        self.cache = (act, tanh_c)
         return lstm_cell_grad_arrays(gh, gc, act, tanh_c, cx, out)
+
+    def jvp(self, d_gh: Any, d_gc: Any, d_a: Any, d_cx: Any, gh: Tensor, gc: Tensor, gates: Any,
+            cx: Tensor, out: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:  # fmt: skip
+        """The tangents of ā and c̄ (the forward's formulas differentiated once, with
+        d = gc + gh·o·(1 − t²), t = tanh c'):
+        ḋ = ġc + ġh·o·(1 − t²) + gh·ȯ·(1 − t²) − 2·gh·o·t·ṫ,
+        ā̇_i = (ḋ·g + d·ġ)·σ'_i + d·g·(1 − 2i)·i̇ (f, g, o likewise),  c̄̇ = ḋ·f + d·ḟ.
+        Without the gates (a backward that reuses the forward's cache) they are constants."""
+        if gates is None:
+            act, tanh_c = (Tensor._make(a, False, None, 0) for a in self.cache)
+            i, f, g, o = _split(act, 4)
+            d_gates = _or_zeros(None, act)
+        else:
+            a_i, a_f, a_g, a_o = _split(gates, 4)
+            i, f, g, o = a_i.sigmoid(), a_f.sigmoid(), a_g.tanh(), a_o.sigmoid()
+            tanh_c = (f * cx + i * g).tanh()
+            d_gates = _or_zeros(d_a, gates)
+        d_gh, d_gc, d_cx = _or_zeros(d_gh, gh), _or_zeros(d_gc, gc), _or_zeros(d_cx, cx)
+        t = tanh_c
+        s_i, s_f, s_o, t_g, t_c = i * (1.0 - i), f * (1.0 - f), o * (1.0 - o), 1.0 - g * g, 1.0 - t * t
+        q_i, q_f, q_g, q_o = _split(d_gates, 4)
+        d_i, d_f, d_g, d_o = s_i * q_i, s_f * q_f, t_g * q_g, s_o * q_o
+        d_t = t_c * (d_f * cx + f * d_cx + d_i * g + i * d_g)
+        d = gc + gh * o * t_c
+        d_d = d_gc + (d_gh * o + gh * d_o) * t_c - gh * o * t * d_t * 2.0
+        out_i = (d_d * g + d * d_g) * s_i + d * g * (1.0 - 2.0 * i) * d_i
+        out_f = (d_d * cx + d * d_cx) * s_f + d * cx * (1.0 - 2.0 * f) * d_f
+        out_g = (d_d * i + d * d_i) * t_g - d * i * g * d_g * 2.0
+        out_o = (d_gh * t + gh * d_t) * s_o + gh * t * (1.0 - 2.0 * o) * d_o
+        return cat([out_i, out_f, out_g, out_o], -1), d_d * f + d * d_f
 
     def backward(self, u: Tensor, v: Tensor) -> tuple[Any, ...]:
         """L = ⟨u, ā⟩ + ⟨v, c̄⟩ differentiated w.r.t. gh, gc, the gates and c."""
@@ -225,6 +285,28 @@ class ThnnFusedGruCellBackward0(OpNode):
         need_ig, need_hg, need_hx = self.needs_input_grad
         return (d_ig if need_ig else None), (d_hg if need_hg else None), (d_hx if need_hx else None)
 
+    def jvp(self, d_ig: Any, d_hg: Any, d_hx: Any, ig: Tensor, hg: Tensor, hx: Tensor,
+            y: Tensor) -> Tensor:  # fmt: skip
+        """ḣ' = (1 − z)·ṅ + ż·(h − n) + z·ḣ with ṙ = r(1 − r)·(ẋ_r + ḣ_r),
+        ż = z(1 − z)·(ẋ_z + ḣ_z), ṅ = (1 − n²)·(ẋ_n + ṙ·h_n + r·ḣ_n)."""
+        r, z, n, d_r, d_z, d_n = _gru_tangents(_or_zeros(d_ig, ig), _or_zeros(d_hg, hg), ig, hg)
+        return (1.0 - z) * d_n + d_z * (hx - n) + z * _or_zeros(d_hx, hx)
+
+
+def _gru_tangents(d_ig: Tensor, d_hg: Tensor, ig: Tensor,
+                  hg: Tensor) -> tuple[Tensor, ...]:  # fmt: skip
+    """(r, z, n, ṙ, ż, ṅ) of the GRU cell (see ``ThnnFusedGruCellBackward0.jvp``)."""
+    x_r, x_z, x_n = _split(ig, 3)
+    h_r, h_z, h_n = _split(hg, 3)
+    dx_r, dx_z, dx_n = _split(d_ig, 3)
+    dh_r, dh_z, dh_n = _split(d_hg, 3)
+    r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+    n = (x_n + r * h_n).tanh()
+    d_r = r * (1.0 - r) * (dx_r + dh_r)
+    d_z = z * (1.0 - z) * (dx_z + dh_z)
+    d_n = (1.0 - n * n) * (dx_n + d_r * h_n + r * dh_n)
+    return r, z, n, d_r, d_z, d_n
+
 
 class _FusedGruCellGrad(OpNode):
     """(x̄, h̄_gates, h̄) of the GRU cell for h̄' = gy, with n̄ = gy·(1 − z)·(1 − n²):
@@ -272,6 +354,28 @@ class _FusedGruCellGrad(OpNode):
         d_ig = cat([l_rpre, l_zpre, l_npre], -1)
         d_hg = cat([l_rpre, l_zpre, p_r * s_r * d_n + l_npre * r], -1)
         return d_gy, d_ig, d_hg, q * gy
+
+    def jvp(self, d_gy: Any, d_ig: Any, d_hg: Any, d_hx: Any, gy: Tensor, ig: Tensor, hg: Tensor,
+            hx: Tensor, out: tuple[Tensor, ...]) -> tuple[Tensor, ...]:  # fmt: skip
+        """The tangents of (x̄, h̄_gates, h̄), with n̄ = gy·(1 − z)·(1 − n²):
+        n̄̇ = (ġy·(1 − z) − gy·ż)·(1 − n²) − 2·gy·(1 − z)·n·ṅ,
+        r̄̇ = (n̄̇·h_n + n̄·ḣ_n)·r(1 − r) + n̄·h_n·(1 − 2r)·ṙ,
+        z̄̇ = (ġy·(h − n) + gy·(ḣ − ṅ))·z(1 − z) + gy·(h − n)·(1 − 2z)·ż,
+        the n block of h̄_gates: n̄̇·r + n̄·ṙ;  h̄̇ = ġy·z + gy·ż."""
+        d_ig, d_hg = _or_zeros(d_ig, ig), _or_zeros(d_hg, hg)
+        d_gy, d_hx = _or_zeros(d_gy, gy), _or_zeros(d_hx, hx)
+        r, z, n, d_r, d_z, d_n = _gru_tangents(d_ig, d_hg, ig, hg)
+        h_n, dh_n = _split(hg, 3)[2], _split(d_hg, 3)[2]
+        s_r, s_z, t_n = r * (1.0 - r), z * (1.0 - z), 1.0 - n * n
+        bar_n = gy * (1.0 - z) * t_n
+        dot_n = (d_gy * (1.0 - z) - gy * d_z) * t_n - gy * (1.0 - z) * n * d_n * 2.0
+        dot_r = (dot_n * h_n + bar_n * dh_n) * s_r + bar_n * h_n * (1.0 - 2.0 * r) * d_r
+        dot_z = (d_gy * (hx - n) + gy * (d_hx - d_n)) * s_z + gy * (hx - n) * (1.0 - 2.0 * z) * d_z
+        return (
+            cat([dot_r, dot_z, dot_n], -1),
+            cat([dot_r, dot_z, dot_n * r + bar_n * d_r], -1),
+            d_gy * z + gy * d_z,
+        )
 
 
 def fused_gru_cell(input_gates: Tensor, hidden_gates: Tensor, hx: Tensor) -> Tensor:

@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ..autograd import grad_mode
-from ._registry import OpNode
+from ..autograd import forward_ad, grad_mode
+from ._registry import OpNode, tangent_sum
 from .linalg import mm
-from .nn_rnn import fused_lstm_cell, lstm_cell_arrays, lstm_cell_grad
+from .nn_rnn import fused_lstm_cell, lstm_cell_arrays, lstm_cell_grad, lstm_cell_tangent
 from .shape_join import stack
 
 __all__ = ["lstm_layer"]
@@ -93,8 +93,8 @@ class MkldnnRnnLayerBackward0(OpNode):
                 np.multiply(o, tanhs[k], out=raws[k])
                 np.matmul(raws[k], w_hr.T, out=out[t])  # type: ignore[union-attr]
             hs[k + 1] = out[t]
+        self.reverse = reverse
         if isinstance(self, OpNode):  # recorded: keep the states for the backward
-            self.reverse = reverse
             # Note: kept as array attributes, which the engine drops when it frees the graph.
             self.acts, self.hs, self.cs, self.tanhs = acts, hs, cs, tanhs
             if raws is not None:
@@ -106,7 +106,8 @@ class MkldnnRnnLayerBackward0(OpNode):
         steps, batch, _ = x.shape
         gates = w_hh.shape[0]
         order = _order(steps, self.reverse)
-        recorded = grad_mode.state.grad_enabled
+        # (tangents, forward over reverse, also need the states' dependence on the inputs)
+        recorded = grad_mode.state.grad_enabled or forward_ad.STATE.depth > 0
         if recorded:
             states = _recompute_states(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, order)
         else:
@@ -146,6 +147,52 @@ class MkldnnRnnLayerBackward0(OpNode):
             d_w_hr = mm(stack(d_outs).reshape(steps * batch, g_h.shape[-1]).t(), raws)  # type: ignore[attr-defined]
         return (d_x, d_w_ih, d_w_hh, d_b if need[3] else None, d_b if need[4] else None,
                 dh if need[5] else None, dc if need[6] else None, d_w_hr)  # fmt: skip
+
+    def jvp(self, *args: Any) -> tuple[Tensor, Tensor, Tensor]:
+        """The recurrence run on tangents beside the (recomputed) states: with
+        Ṗ = ẋ W_ihᵀ + x Ẇ_ihᵀ + ḃ_ih + ḃ_hh, per step ȧ_t = Ṗ_t + ḣ_{t−1} W_hhᵀ + h_{t−1} Ẇ_hhᵀ,
+        (h̃̇_t, ċ_t) = the cell's tangent (``lstm_cell_tangent``), ḣ_t = h̃̇_t W_hrᵀ + h̃_t Ẇ_hrᵀ
+        (or h̃̇_t); the outputs' tangents are (ḣ_1 … ḣ_T in time order, ḣ_T, ċ_T)."""
+        tangents, (x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr) = args[:8], args[8:16]
+        dx, dw_ih, dw_hh, db_ih, db_hh, dh, dc, dw_hr = tangents
+        order = _order(x.shape[0], self.reverse)
+        proj = x.matmul(w_ih.t())  # type: ignore[attr-defined]
+        d_proj = tangent_sum(
+            None if dx is None else dx.matmul(w_ih.t()),
+            None if dw_ih is None else x.matmul(dw_ih.t()),  # type: ignore[attr-defined]
+            db_ih,
+            db_hh,
+        )
+        for b in (b_ih, b_hh):
+            if b is not None:
+                proj = proj + b
+        d_proj = _or_zeros(d_proj, proj)
+        steps, d_steps = proj.unbind(0), d_proj.unbind(0)  # type: ignore[attr-defined]
+        w_hh_t = w_hh.t()  # type: ignore[attr-defined]
+        h, c, dh, dc = h0, c0, _or_zeros(dh, h0), _or_zeros(dc, c0)
+        d_outs: list[Any] = [None] * len(order)
+        for t in order:
+            hidden = mm(h, w_hh_t)
+            d_gates = d_steps[t] + mm(dh, w_hh_t)
+            if dw_hh is not None:
+                d_gates = d_gates + mm(h, dw_hh.t())
+            raw, c_next = fused_lstm_cell(steps[t], hidden, c)
+            d_raw, dc = lstm_cell_tangent(d_gates, dc, steps[t] + hidden, c)
+            if w_hr is None:
+                h, dh = raw, d_raw
+            else:
+                h, dh = mm(raw, w_hr.t()), mm(d_raw, w_hr.t())  # type: ignore[attr-defined]
+                if dw_hr is not None:
+                    dh = dh + mm(raw, dw_hr.t())
+            c = c_next
+            d_outs[t] = dh
+        d_out = stack(d_outs) if d_outs else _or_zeros(None, args[16][0])
+        return d_out, dh, dc
+
+
+def _or_zeros(tangent: Any, primal: Tensor) -> Tensor:
+    """A tangent, or zeros shaped as its primal."""
+    return tangent if tangent is not None else _const(np.zeros(primal.shape, primal._data.dtype))  # type: ignore[no-any-return]
 
 
 def _in_time_order(states: list[tuple[Any, ...]], index: int, order: list[int], recorded: bool,

@@ -33,16 +33,23 @@ class SoftmaxBackward0(OpNode):
 
     def forward(self, a: np.ndarray, dim: int | None) -> Any:
         self.dim = dim
-        if dim is None:  # 0-d input: one element, softmax 1
-            return np.ones_like(a)
+        if dim is None:  # 0-d input: one element, softmax e^(x−x)/e^(x−x): 1 (NaN for ±inf, NaN)
+            return np.asarray((a - a) + 1)
         e = np.exp(_shifted(a, dim))
-        return e / np.sum(e, axis=dim, keepdims=True)
+        # (torch's kernel works on a contiguous copy: its result is contiguous whatever x's layout)
+        return np.ascontiguousarray(e / np.sum(e, axis=dim, keepdims=True))
 
     def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output
-        if self.dim is None:
-            return g * 0.0
+        if self.dim is None:  # one element: the same formula without the sum (0, or NaN)
+            return y * (g - g * y)  # type: ignore[no-any-return]
         return y * (g - (g * y).sum(self.dim, keepdim=True))  # type: ignore[attr-defined,no-any-return]
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = y ⊙ (ẋ − Σ y ⊙ ẋ) along ``dim`` (0 for a 0-d input)."""
+        if self.dim is None:
+            return dx * 0.0
+        return y * (dx - (dx * y).sum(self.dim, keepdim=True))  # type: ignore[attr-defined,no-any-return]
 
 
 class LogSoftmaxBackward0(OpNode):
@@ -52,16 +59,23 @@ class LogSoftmaxBackward0(OpNode):
 
     def forward(self, a: np.ndarray, dim: int | None) -> Any:
         self.dim = dim
-        if dim is None:
-            return np.zeros_like(a)
+        if dim is None:  # x − x: 0 (NaN for ±inf, NaN)
+            return np.asarray(a - a)
         shifted = _shifted(a, dim)
-        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        total = np.sum(np.exp(shifted), axis=dim, keepdims=True)
+        return np.ascontiguousarray(shifted - np.log(total))
 
     def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output
-        if self.dim is None:
-            return g * 0.0
+        if self.dim is None:  # one element: the same formula without the sum (0, or NaN)
+            return g - y.exp() * g  # type: ignore[no-any-return]
         return g - y.exp() * g.sum(self.dim, keepdim=True)  # type: ignore[attr-defined,no-any-return]
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = ẋ − Σ e^y ⊙ ẋ along ``dim`` (0 for a 0-d input)."""
+        if self.dim is None:
+            return dx * 0.0
+        return dx - (y.exp() * dx).sum(self.dim, keepdim=True)  # type: ignore[attr-defined,no-any-return]
 
 
 def _prepare(op: str, input: Tensor, dim: Any, dtype: Any) -> tuple[Tensor, int | None]:

@@ -18,6 +18,7 @@ from ._registry import OWN, OpNode, register
 from .elementwise import where
 from .reduction_common import (
     check_grad_dtype,
+    constant,
     expand_reduced,
     legacy_type_name,
     mask_tensor,
@@ -42,9 +43,10 @@ def _accumulate_dtype(a: np.ndarray, dtype: Any) -> Any:
 
 
 class SumBackward0(OpNode):
-    """y = Σ x (all elements);  x̄ = ȳ broadcast to x's shape."""
+    """y = Σ x (all elements);  x̄ = ȳ broadcast to x's shape;  ẏ = Σ ẋ (linear)."""
 
     promote = OWN
+    linear = True
 
     def forward(self, a: np.ndarray, dtype: Any = None) -> Any:
         self.shape = a.shape
@@ -55,9 +57,10 @@ class SumBackward0(OpNode):
 
 
 class SumBackward1(OpNode):
-    """y = Σ over ``dim`` of x;  x̄ = ȳ re-expanded over ``dim``."""
+    """y = Σ over ``dim`` of x;  x̄ = ȳ re-expanded over ``dim``;  ẏ = Σ over ``dim`` of ẋ."""
 
     promote = OWN
+    linear = True
 
     def forward(
         self, a: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: Any = None
@@ -76,8 +79,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     >>> dyngrad.tensor([[1, 2], [3, 4]]).sum(0)
     tensor([4, 6])
     """
+    dims = normalize_dims(dim, input.ndim)  # (torch checks the dim before the dtype)
     check_grad_dtype(input, dtype)
-    dims = normalize_dims(dim, input.ndim)
     if dims is None and dim is None:
         return SumBackward0.apply(input, dtype=dtype)  # type: ignore[no-any-return]
     if dims is None:  # dim=() sums everything, keeping the node torch uses
@@ -86,9 +89,10 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
 
 
 class MeanBackward0(OpNode):
-    """y = (1/n) Σ x;  x̄ = ȳ / n everywhere."""
+    """y = (1/n) Σ x;  x̄ = ȳ / n everywhere;  ẏ = (1/n) Σ ẋ (linear)."""
 
     promote = OWN
+    linear = True
 
     def forward(self, a: np.ndarray, dtype: Any = None) -> Any:
         self.shape = a.shape
@@ -100,9 +104,11 @@ class MeanBackward0(OpNode):
 
 
 class MeanBackward1(OpNode):
-    """y = mean over ``dim``;  x̄ = ȳ / n re-expanded, n the number of reduced elements."""
+    """y = mean over ``dim``;  x̄ = ȳ / n re-expanded, n the number of reduced elements;
+    ẏ = mean of ẋ over ``dim`` (linear)."""
 
     promote = OWN
+    linear = True
 
     def forward(
         self, a: np.ndarray, dims: tuple[int, ...], keepdim: bool, dtype: Any = None
@@ -149,7 +155,8 @@ def _prod_grad(x: Tensor, y_full: Tensor, g_full: Tensor, axis: int) -> Tensor:
 
 
 class ProdBackward0(OpNode):
-    """y = Π x (all elements);  x̄ᵢ = ȳ Π_{j≠i} xⱼ (= ȳ·y/xᵢ without zeros; exact with zeros)."""
+    """y = Π x (all elements);  x̄ᵢ = ȳ Π_{j≠i} xⱼ (= ȳ·y/xᵢ without zeros; exact with zeros);
+    ẏ = Σᵢ ẋᵢ Π_{j≠i} xⱼ."""
 
     promote = OWN
     save = (0,)
@@ -168,9 +175,20 @@ class ProdBackward0(OpNode):
         grad = _prod_grad(flat, self.saved_output.expand(n), g.expand(n), 0)  # type: ignore[attr-defined]
         return grad.reshape(self.shape)  # type: ignore[attr-defined,no-any-return]
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = Σᵢ ẋᵢ Π_{j≠i} xⱼ (the backward's row for ȳ = 1, exact with zeros)."""
+        x, dx = _as_output_dtype(x, dx, y)
+        if x.ndim == 0:
+            return dx
+        flat = x.reshape(-1)  # type: ignore[attr-defined]
+        n = flat.shape[0]
+        row = _prod_grad(flat, y.expand(n), _ones_like(flat), 0)  # type: ignore[attr-defined]
+        return (row * dx.reshape(-1)).sum()  # type: ignore[attr-defined,no-any-return]
+
 
 class ProdBackward1(OpNode):
-    """y = Π over ``dim``;  x̄ᵢ = ȳ Π_{j≠i} xⱼ along ``dim`` (exact with zeros)."""
+    """y = Π over ``dim``;  x̄ᵢ = ȳ Π_{j≠i} xⱼ along ``dim`` (exact with zeros);
+    ẏ = Σᵢ ẋᵢ Π_{j≠i} xⱼ along ``dim``."""
 
     promote = OWN
     save = (0,)
@@ -193,6 +211,27 @@ class ProdBackward1(OpNode):
         g_full = expand_reduced(g, self.shape, dims, self.keepdim)
         return _prod_grad(x, y_full, g_full, axis)
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = Σᵢ ẋᵢ Π_{j≠i} xⱼ along ``dim`` (the backward's row for ȳ = 1)."""
+        x, dx = _as_output_dtype(x, dx, y)
+        axis = self.axis
+        if axis is None:
+            return dx
+        y_full = expand_reduced(y, self.shape, (axis,), self.keepdim)
+        row = _prod_grad(x, y_full, _ones_like(x), axis)
+        return (row * dx).sum(axis, keepdim=self.keepdim)  # type: ignore[attr-defined,no-any-return]
+
+
+def _as_output_dtype(x: Tensor, dx: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """The input and its tangent in the output's dtype (``prod(x, dtype=torch.float64)``)."""
+    if x.dtype is y.dtype:
+        return x, dx
+    return x.to(y.dtype), dx.to(y.dtype)  # type: ignore[attr-defined]
+
+
+def _ones_like(x: Tensor) -> Tensor:
+    return constant(np.ones(x._data.shape, x._data.dtype))
+
 
 @register
 def prod(input: Tensor, dim: Any = _ALL, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -201,8 +240,8 @@ def prod(input: Tensor, dim: Any = _ALL, keepdim: bool = False, *, dtype: Any = 
     >>> dyngrad.tensor([[1.0, 2.0], [3.0, 4.0]]).prod(1)
     tensor([ 2., 12.])
     """
-    check_grad_dtype(input, dtype)
     if dim is _ALL:
+        check_grad_dtype(input, dtype)
         return ProdBackward0.apply(input, dtype=dtype)  # type: ignore[no-any-return]
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(
@@ -211,14 +250,17 @@ def prod(input: Tensor, dim: Any = _ALL, keepdim: bool = False, *, dtype: Any = 
             "(int dim, bool keepdim = False, *, torch.dtype dtype = None)"
         )
     dims = normalize_dims(dim, input.ndim)
+    check_grad_dtype(input, dtype)
     axis = dims[0] if dims else None
     return ProdBackward1.apply(input, axis=axis, keepdim=keepdim, dtype=dtype)  # type: ignore[no-any-return]
 
 
 class SumToSizeBackward0(OpNode):
-    """y = x summed over the dims broadcasting added to ``size``;  x̄ = ȳ expanded back."""
+    """y = x summed over the dims broadcasting added to ``size``;  x̄ = ȳ expanded back;
+    ẏ = ẋ summed the same way (linear)."""
 
     promote = OWN
+    linear = True
 
     def forward(self, a: np.ndarray, size: tuple[int, ...]) -> Any:
         self.shape = a.shape

@@ -15,6 +15,8 @@ from .._tensor import Tensor, _wrap_dim
 __all__ = [
     "normalize_dims",
     "expand_reduced",
+    "sum_over",
+    "constant",
     "reduced_count",
     "single_dim",
     "positions",
@@ -91,6 +93,20 @@ def expand_reduced(
             kept.insert(d, 1)
         g = g.reshape(kept)  # type: ignore[attr-defined]
     return g.expand(shape)  # type: ignore[attr-defined,no-any-return]
+
+
+def sum_over(t: Tensor, dims: tuple[int, ...] | None, keepdim: bool) -> Tensor:
+    """Σ of ``t`` over ``dims`` (all when None), shaped as a reduction's output: the last step
+    of a jvp rule ẏ = Σ (∂y/∂x) · ẋ."""
+    if dims is None:
+        total = t.sum()  # type: ignore[attr-defined]
+        return total.reshape((1,) * t.ndim) if keepdim else total  # type: ignore[no-any-return]
+    return t.sum(dims, keepdim=keepdim)  # type: ignore[attr-defined,no-any-return]
+
+
+def constant(a: np.ndarray) -> Tensor:
+    """A tensor without a graph (a piecewise-constant factor such as a tie share)."""
+    return Tensor._make(np.asarray(a), False, None, 0)
 
 
 def positions(shape: tuple[int, ...], axis: int) -> np.ndarray:

@@ -4,6 +4,10 @@ Whole-tensor max/min/median and amax/amin share the gradient among ties:
 x̄ = ȳ · [xᵢ = y] / #{j: xⱼ = y} (NaN counts as equal to a NaN result, as in torch).
 With a ``dim``, max/min/median return ``return_types.<op>(values, indices)`` and the gradient
 goes to the selected index only: x̄ = ȳ at ``indices``, 0 elsewhere.
+
+Forward mode reads the tangent the same way, except that (as in torch) a NaN result has no
+ties in any whole-tensor rule: ẏ = Σᵢ ẋᵢ · [xᵢ = y] / #{j: xⱼ = y}, NaN when y is NaN; with a
+``dim``, ẏ = ẋ at ``indices``.
 """
 
 from __future__ import annotations
@@ -13,16 +17,20 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.graph import save_inputs
+from ..autograd.sites import user_site
 from . import reduction_return_types as return_types
 from ._registry import OWN, OpNode, register
 from .elementwise import maximum, minimum, where
 from .reduction_common import (
     check_dims_nonempty,
+    constant,
     expand_reduced,
     mask_tensor,
     normalize_dims,
     positions,
     single_dim,
+    sum_over,
 )
 
 __all__ = ["max", "min", "amax", "amin", "argmax", "argmin", "median"]
@@ -53,7 +61,12 @@ class _WholeSelect(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
         share = _even_share(x._data, self.saved_output._data, None, nan_ties=True)
-        return g * Tensor._make(share, False, None, 0)  # type: ignore[operator]
+        return g * constant(share)  # type: ignore[operator]
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = the mean of ẋ over the xᵢ equal to y (NaN when y is NaN, as torch)."""
+        share = _even_share(x._data, y._data, None, nan_ties=False)
+        return (dx * constant(share)).sum()  # type: ignore[no-any-return]
 
 
 class MaxBackward1(_WholeSelect):
@@ -83,7 +96,12 @@ class MedianBackward0(_WholeSelect):
 
 
 class _DimSelect(OpNode):
-    """(values, indices) along one dim;  x̄ = ȳ at ``indices``, 0 elsewhere."""
+    """(values, indices) along one dim;  x̄ = ȳ at ``indices``, 0 elsewhere;  ẏ = ẋ at
+    ``indices``.
+
+    Note: the backward reads the ``indices`` output, saved as torch saves it (see
+    :func:`_select_along`): changing it in place, or a second backward, raises torch's errors.
+    """
 
     promote = OWN
     n_outputs = 2
@@ -94,16 +112,30 @@ class _DimSelect(OpNode):
             return a.copy(), np.zeros((), dtype=np.int64)
         index = select(a, axis)
         values = np.take_along_axis(a, index, axis)
-        self.index = index
         if not keepdim:
             values, index = values.squeeze(axis), index.squeeze(axis)
         return values, index.astype(np.int64)
 
+    def _chosen(self, indices: Tensor) -> Tensor:
+        """[i = index] along the dim, a mask of the input's shape."""
+        index = indices._data
+        if not self.keepdim:
+            index = np.expand_dims(index, self.axis)
+        return mask_tensor(positions(self.shape, self.axis) == index)  # type: ignore[arg-type]
+
     def backward(self, g: Tensor, g_indices: Any = None) -> Tensor:
+        (indices,) = self.saved_tensors
         if self.axis is None:
             return g
-        chosen = mask_tensor(positions(self.shape, self.axis) == self.index)
+        chosen = self._chosen(indices)
         return where(chosen, expand_reduced(g, self.shape, (self.axis,), self.keepdim), 0.0)
+
+    def jvp(self, dx: Tensor, x: Tensor, out: tuple[Tensor, Tensor]) -> tuple[Tensor, None]:
+        """ẏ = ẋ at ``indices`` (Σ over the dim of ẋ · [i = index]); no tangent for indices."""
+        if self.axis is None:
+            return dx, None
+        picked = where(self._chosen(out[1]), dx, 0.0)
+        return picked.sum(self.axis, keepdim=self.keepdim), None  # type: ignore[attr-defined]
 
 
 class MaxBackward0(_DimSelect):
@@ -148,6 +180,10 @@ def _select_along(node: type[_DimSelect], name: str, input: Tensor, dim: Any, ke
         check_dims_nonempty(name, tuple(input.shape), (axis,))
     select = _SELECTORS[name]
     values, indices = node.apply(input, axis=axis, keepdim=bool(keepdim), select=select)
+    fn = values._grad_fn
+    if fn is not None:  # the backward reads the indices output: saved with its version
+        save_inputs(fn, (indices,))
+        fn._site = user_site(2)
     return getattr(return_types, name)((values, indices))
 
 
@@ -223,7 +259,8 @@ def median(input: Tensor, dim: Any = _MISSING, keepdim: Any = _MISSING) -> Any:
 
 class _Extremum(OpNode):
     """y = max (or min) of x over ``dim``;  x̄ = ȳ shared evenly among the xᵢ equal to y
-    (no tie at all, as when y is NaN, gives NaN: torch's rule)."""
+    (no tie at all, as when y is NaN, gives NaN: torch's rule);  ẏ = the mean of ẋ over
+    the ties."""
 
     promote = OWN
     save = (0,)
@@ -240,7 +277,13 @@ class _Extremum(OpNode):
         y = expand_reduced(self.saved_output, self.shape, self.dims, self.keepdim)
         share = _even_share(x._data, y._data, self.dims, nan_ties=False)
         g_full = expand_reduced(g, self.shape, self.dims, self.keepdim)
-        return g_full * Tensor._make(share, False, None, 0)  # type: ignore[operator]
+        return g_full * constant(share)  # type: ignore[operator]
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = Σ over ``dim`` of ẋᵢ · [xᵢ = y] / #ties (NaN when y is NaN, as torch)."""
+        y_full = expand_reduced(y, self.shape, self.dims, self.keepdim)
+        share = _even_share(x._data, y_full._data, self.dims, nan_ties=False)
+        return sum_over(dx * constant(share), self.dims, self.keepdim)  # type: ignore[operator]
 
 
 class AmaxBackward0(_Extremum):

@@ -13,7 +13,14 @@ import numpy as np
 from .._tensor import Tensor
 from ._registry import OWN, OpNode, register
 from .elementwise import where
-from .reduction_common import expand_reduced, legacy_type_name, mask_tensor, normalize_dims
+from .reduction_common import (
+    constant,
+    expand_reduced,
+    legacy_type_name,
+    mask_tensor,
+    normalize_dims,
+    sum_over,
+)
 
 __all__ = ["norm", "vector_norm"]
 
@@ -23,7 +30,8 @@ _INF = float("inf")
 class LinalgVectorNormBackward0(OpNode):
     """y = (Σ |x|ᵖ)^(1/p);  x̄ = ȳ · sgn(x) · |x|ᵖ⁻¹ / yᵖ⁻¹, which is ȳ · x / y for p = 2 and
     ȳ · sgn(x) for p = 1; 0 where x = 0 or y = 0 (as torch). p = ±∞: ȳ · sgn(x) shared
-    evenly among the entries with |x| = y. p = 0: x̄ = 0."""
+    evenly among the entries with |x| = y. p = 0: x̄ = 0.
+    Forward mode: ẏ = Σ (∂y/∂x) · ẋ over ``dim``, the same row (x̄ for ȳ = 1)."""
 
     promote = OWN
     save = (0,)
@@ -49,10 +57,21 @@ class LinalgVectorNormBackward0(OpNode):
 
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
-        y = self.saved_output
+        g_full = expand_reduced(g, self.shape, self.dims, self.keepdim)
+        return self._grad(x, self.saved_output, g_full)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = Σ over ``dim`` of (∂y/∂x) · ẋ; 0 for p = 0."""
+        if self.p == 0:
+            return constant(np.zeros(y._data.shape, y._data.dtype))
+        return sum_over(self._grad(x, y, None) * dx, self.dims, self.keepdim)  # type: ignore[operator]
+
+    def _grad(self, x: Tensor, y: Tensor, g_full: Tensor | None) -> Tensor:
+        """x̄ for the gradient ``g_full`` (already expanded to x's shape); None: ȳ = 1."""
         p, dims, keepdim, shape = self.p, self.dims, self.keepdim, self.shape
         y_full = expand_reduced(y, shape, dims, keepdim)
-        g_full = expand_reduced(g, shape, dims, keepdim)
+        if g_full is None:
+            g_full = constant(np.ones(shape, x._data.dtype))
         if p == 0:
             return g_full * 0  # type: ignore[operator,return-value]
         if p == 1:

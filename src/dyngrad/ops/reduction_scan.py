@@ -1,10 +1,11 @@
 """Scans: cumsum and cumprod along one dim, and the exact product gradient that prod uses.
 
-cumsum:  yₖ = Σ_{j≤k} xⱼ;   x̄ᵢ = Σ_{k≥i} ȳₖ (a reversed cumsum).
-cumprod: yₖ = Π_{j≤k} xⱼ;   x̄ᵢ = Σ_{k≥i} ȳₖ Π_{j≤k, j≠i} xⱼ.
+cumsum:  yₖ = Σ_{j≤k} xⱼ;   x̄ᵢ = Σ_{k≥i} ȳₖ (a reversed cumsum);   ẏ = cumsum(ẋ).
+cumprod: yₖ = Π_{j≤k} xⱼ;   x̄ᵢ = Σ_{k≥i} ȳₖ Π_{j≤k, j≠i} xⱼ;   ẏₖ = Σ_{i≤k} ẋᵢ Π_{j≤k, j≠i} xⱼ.
 
-Without zeros the cumprod gradient is (reversed cumsum of ȳ·y) / x. Zeros are handled
-exactly, to every order of differentiation, by :func:`cumprod_grad` (see there).
+Without zeros the cumprod gradient is (reversed cumsum of ȳ·y) / x and its tangent
+y · cumsum(ẋ / x). Zeros are handled exactly, to every order of differentiation, by
+:func:`cumprod_grad` and :func:`cumprod_jvp` (see there).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ._registry import OWN, OpNode, register
 from .elementwise import where
 from .reduction_common import check_grad_dtype, mask_tensor, positions, single_dim
 
-__all__ = ["cumsum", "cumprod", "cumprod_grad", "reverse_cumsum"]
+__all__ = ["cumsum", "cumprod", "cumprod_grad", "cumprod_jvp", "reverse_cumsum"]
 
 
 def _scan_dtype(a: np.ndarray, dtype: Any) -> Any:
@@ -29,9 +30,10 @@ def _scan_dtype(a: np.ndarray, dtype: Any) -> Any:
 
 class CumsumBackward0(OpNode):
     """y = cumulative sum along ``dim`` (``reverse``: from the end);  x̄ = the cumsum of ȳ
-    in the opposite direction."""
+    in the opposite direction;  ẏ = the cumsum of ẋ (linear)."""
 
     promote = OWN
+    linear = True
 
     def forward(
         self, a: np.ndarray, axis: int | None, dtype: Any = None, reverse: bool = False
@@ -60,16 +62,17 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     >>> dyngrad.tensor([1.0, 2.0, 4.0]).cumsum(0)
     tensor([1., 3., 7.])
     """
+    axis = single_dim("cumsum", dim, input.ndim)  # (torch checks the dim before the dtype)
     if dtype is not None and dtype.name == "bool":
         raise NotImplementedError("\"cumsum_out_cpu\" not implemented for 'Bool'")
     check_grad_dtype(input, dtype)
-    axis = single_dim("cumsum", dim, input.ndim)
     return CumsumBackward0.apply(input, axis=axis, dtype=dtype)  # type: ignore[no-any-return]
 
 
 class CumprodBackward0(OpNode):
-    """y = cumulative product along ``dim``;  x̄ᵢ = Σ_{k≥i} ȳₖ Π_{j≤k, j≠i} xⱼ
-    (exact with zeros: see :func:`cumprod_grad`)."""
+    """y = cumulative product along ``dim``;  x̄ᵢ = Σ_{k≥i} ȳₖ Π_{j≤k, j≠i} xⱼ;
+    ẏₖ = Σ_{i≤k} ẋᵢ Π_{j≤k, j≠i} xⱼ (both exact with zeros: see :func:`cumprod_grad`,
+    :func:`cumprod_jvp`)."""
 
     promote = OWN
     save = (0,)
@@ -89,6 +92,14 @@ class CumprodBackward0(OpNode):
         if not np.any(x._data == 0):
             return reverse_cumsum(g * self.saved_output, self.axis) / x  # type: ignore[operator]
         return cumprod_grad(x, g, self.axis)
+
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏₖ = Σ_{i≤k} ẋᵢ Π_{j≤k, j≠i} xⱼ (y · cumsum(ẋ / x) without zeros)."""
+        if x.dtype is not y.dtype:  # cumprod(x, dtype=...): the math runs in the output dtype
+            x, dx = x.to(y.dtype), dx.to(y.dtype)  # type: ignore[attr-defined]
+        if self.axis is None:
+            return dx
+        return cumprod_jvp(x, dx, self.axis)
 
 
 def _cumprod(x: Tensor, axis: int) -> Tensor:
@@ -129,6 +140,39 @@ def cumprod_grad(x: Tensor, g: Tensor, axis: int) -> Tensor:
     return out
 
 
+def cumprod_jvp(x: Tensor, dx: Tensor, axis: int) -> Tensor:
+    """ẏₖ = Σ_{i≤k} ẋᵢ Π_{j≤k, j≠i} xⱼ along ``axis``, exact when x has zeros.
+
+    Note: as in :func:`cumprod_grad`, pick a position z per slice (its first zero, else 0)
+    and let x' be x with x_z replaced by 1 and ẋ' be ẋ with ẋ_z replaced by 0. Then
+
+        ẏ = c · J(x', ẋ') + [k ≥ z] · ẋ_z · cumprod(x')_k,   c_k = x_z if k ≥ z else 1,
+
+    with J the same tangent for x'; once x has no zeros left, J(x, ẋ) = cumprod(x) ·
+    cumsum(ẋ / x). Each step is an identity built from differentiable ops.
+    """
+    shape = tuple(x.shape)
+    pos = positions(shape, axis)
+    total: Tensor | None = None
+    scale: Tensor | None = None
+    while np.any(x._data == 0):
+        first_zero = np.argmax(x._data == 0, axis=axis, keepdims=True)
+        at_z = mask_tensor(np.broadcast_to(pos == first_zero, shape))
+        after_z = mask_tensor(np.broadcast_to(pos >= first_zero, shape))
+        x_peeled = where(at_z, 1.0, x)
+        x_z = where(at_z, x, 0.0).sum(axis, keepdim=True)  # type: ignore[attr-defined]
+        dx_z = where(at_z, dx, 0.0).sum(axis, keepdim=True)  # type: ignore[attr-defined]
+        term = where(after_z, dx_z * _cumprod(x_peeled, axis), 0.0)
+        term = term if scale is None else scale * term
+        total = term if total is None else total + term
+        c = where(after_z, x_z, 1.0)
+        scale = c if scale is None else scale * c
+        x, dx = x_peeled, where(at_z, 0.0, dx)
+    rest = _cumprod(x, axis) * CumsumBackward0.apply(dx / x, axis=axis)  # type: ignore[operator]
+    rest = rest if scale is None else scale * rest
+    return rest if total is None else total + rest
+
+
 @register(inplace=True)
 def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Cumulative product along ``dim``; bool and integers accumulate in int64.
@@ -136,6 +180,6 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     >>> dyngrad.tensor([1.0, 2.0, 4.0]).cumprod(0)
     tensor([1., 2., 8.])
     """
-    check_grad_dtype(input, dtype)
     axis = single_dim("cumprod", dim, input.ndim)
+    check_grad_dtype(input, dtype)
     return CumprodBackward0.apply(input, axis=axis, dtype=dtype)  # type: ignore[no-any-return]

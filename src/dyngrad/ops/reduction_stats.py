@@ -1,9 +1,15 @@
 """Statistics and logic reductions: var, std, var_mean, std_mean, logsumexp, all, any,
 count_nonzero.
 
-var:  v = Σ (x − μ)² / d, with d = max(0, N − correction);  x̄ = v̄ · 2(x − μ) / d.
-std:  s = √v;  x̄ = s̄ · (x − μ) / (d · s), 0 where s = 0 (as torch).
-logsumexp:  y = log Σ exp(x), computed as m + log Σ exp(x − m) with m = max x;  x̄ = ȳ · exp(x − y).
+var:  v = Σ (x − μ)² / max(0, d), d = N − correction;  x̄ = v̄ · 2(x − μ) / d;
+      v̇ = Σ 2(x − μ) · ẋ / d.
+std:  s = √v;  x̄ = s̄ · (x − μ) / (d · s), 0 where s = 0 (as torch);  ṡ = v̇ / (2s), 0 where
+      s = 0.
+logsumexp:  y = log Σ exp(x), computed as m + log Σ exp(x − m) with m = max x;
+      x̄ = ȳ · exp(x − y);  ẏ = Σ exp(x − m) · ẋ / Σ exp(x − m).
+
+Note: as torch, the derivatives divide by the signed d = N − correction (the value clamps it
+at 0): with correction > N the gradient is finite, with d = 0 it is ±inf or NaN.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._registry import FLOAT, OWN, OpNode, register
 from .elementwise import where
-from .reduction_common import expand_reduced, normalize_dims
+from .reduction_common import constant, expand_reduced, normalize_dims, sum_over
 
 __all__ = ["var", "std", "var_mean", "std_mean", "logsumexp", "all", "any", "count_nonzero"]
 
@@ -41,12 +47,19 @@ def _moments(
     return np.asarray(variance).astype(a.dtype), np.asarray(mean).astype(a.dtype)
 
 
+def _nonzero(std: Tensor) -> Tensor:
+    """s with zeros replaced by inf: dividing by it gives 0 where s = 0 (torch's masked
+    value), and no inf/NaN reaches higher derivatives through an unselected branch."""
+    return where(std == 0, _INF, std)
+
+
 def _reduced(shape: tuple[int, ...], dims: tuple[int, ...] | None) -> int:
     return int(np.prod(shape if dims is None else [shape[d] for d in dims], dtype=np.int64))
 
 
 class _Moments(OpNode):
-    """Shared backward pieces: the centred input and 1/d as tensors of dyngrad ops."""
+    """Shared backward pieces (the centred input and 1/d as tensors of dyngrad ops) and the
+    forward-mode rule of var, std, var_mean and std_mean."""
 
     promote = OWN
     save = (0,)
@@ -54,10 +67,23 @@ class _Moments(OpNode):
     def forward(self, a: np.ndarray, dims: Any, correction: float, keepdim: bool, kind: str) -> Any:
         self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
         self.n = _reduced(a.shape, dims)
-        self.dof = max(0.0, self.n - correction)
+        self.dof = self.n - correction  # signed (see the module's note)
+        self.is_std = kind.startswith("std")
         variance, mean = _moments(a, dims, correction, keepdim)
         spread = np.sqrt(variance) if kind.startswith("std") else variance
         return (spread, mean) if kind.endswith("_mean") else spread
+
+    def jvp(self, dx: Tensor, x: Tensor, out: Any) -> Any:
+        """v̇ = Σ 2(x − μ) · ẋ / d;  ṡ = v̇ / (2s), 0 where s = 0;  μ̇ = the mean of ẋ."""
+        spread = out[0] if self.n_outputs == 2 else out
+        var_tangent = sum_over(self.var_row(x) * dx, self.dims, self.keepdim)
+        if self.is_std:  # (torch's form: NaN for an empty input, whose s is NaN)
+            spread_tangent = var_tangent / (2.0 * _nonzero(spread))
+        else:
+            spread_tangent = var_tangent
+        if self.n_outputs == 1:
+            return spread_tangent
+        return spread_tangent, sum_over(dx, self.dims, self.keepdim) / self.n
 
     def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
         # Note: with d = N − correction ≤ 0 the gradients are inf/NaN, silently, as in torch.
@@ -69,17 +95,28 @@ class _Moments(OpNode):
         return x - mean  # type: ignore[no-any-return]
 
     def inv_dof(self) -> float:
+        """1/d with the signed d of the derivatives (inf for d = 0)."""
+        return 1.0 / self.dof if self.dof != 0 else _INF
+
+    def value_inv_dof(self) -> float:
+        """1/max(0, d), as the value divides."""
         return 1.0 / self.dof if self.dof > 0 else _INF
 
     def full(self, t: Tensor) -> Tensor:
         return expand_reduced(t, self.shape, self.dims, self.keepdim)
 
     def std_grad(self, g: Tensor, x: Tensor, std: Tensor) -> Tensor:
-        """s̄ · (x − μ) / (d · s), 0 where s = 0."""
-        std_full = self.full(std)
-        return (
-            self.full(g) * self.centred(x) * self.inv_dof() / where(std_full == 0, _INF, std_full)  # type: ignore[operator]
-        )
+        """s̄ · (x − μ) / (d · s) = (s̄ / 2s) · ∂v/∂x, 0 where s = 0."""
+        return self.full(g / (2.0 * _nonzero(std))) * self.var_row(x)  # type: ignore[operator]
+
+    def var_row(self, x: Tensor) -> Tensor:
+        """∂v/∂x = 2(x − μ) / d.
+
+        Note: over all elements (no ``dim``) with d ≤ 0 torch's derivative is instead
+        inf · |x − μ| (+inf, NaN where x = μ), in both modes; matched as observed."""
+        if self.dims is None and self.dof <= 0:
+            return self.centred(x).abs() * _INF  # type: ignore[attr-defined,no-any-return]
+        return self.centred(x) * (2.0 * self.inv_dof())  # type: ignore[operator]
 
 
 class VarBackward0(_Moments):
@@ -87,7 +124,7 @@ class VarBackward0(_Moments):
 
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
-        return self.full(g) * self.centred(x) * (2.0 * self.inv_dof())  # type: ignore[operator]
+        return self.full(g) * self.var_row(x)  # type: ignore[operator]
 
 
 class StdBackward0(_Moments):
@@ -107,7 +144,7 @@ class VarMeanBackward0(_Moments):
 
     def backward(self, g_var: Tensor, g_mean: Tensor) -> Tensor:
         (x,) = self.saved_tensors
-        from_var = self.full(g_var) * self.centred(x) * (2.0 * self.inv_dof())  # type: ignore[operator]
+        from_var = self.full(g_var) * self.var_row(x)  # type: ignore[operator]
         return from_var + self.full(g_mean) / self.n  # type: ignore[operator]
 
 
@@ -120,7 +157,7 @@ class StdMeanBackward0(_Moments):
         (x,) = self.saved_tensors
         squared = self.centred(x) ** 2  # type: ignore[operator]
         squares = squared.sum(self.dims, keepdim=self.keepdim) if self.dims else squared.sum()
-        std = (squares * self.inv_dof()).sqrt()
+        std = (squares * self.value_inv_dof()).sqrt()  # the value s, as forward computed it
         return self.std_grad(g_std, x, std) + self.full(g_mean) / self.n  # type: ignore[operator,return-value]
 
 
@@ -219,6 +256,14 @@ class LogsumexpBackward0(OpNode):
             softmax = (x - y).exp()  # type: ignore[attr-defined]
         return expand_reduced(g, self.shape, self.dims, self.keepdim) * softmax  # type: ignore[no-any-return]
 
+    def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """ẏ = Σ exp(x − m) · ẋ / Σ exp(x − m), m = max x a constant (the value does not
+        depend on it); as torch, an infinite or NaN m gives NaN."""
+        m = np.max(x._data, axis=self.dims, keepdims=True, initial=-_INF)
+        weights = (x - constant(m)).exp()  # type: ignore[attr-defined]
+        total = sum_over(weights, self.dims, self.keepdim)
+        return sum_over(weights * dx, self.dims, self.keepdim) / total  # type: ignore[no-any-return]
+
 
 @register
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
@@ -227,12 +272,18 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     >>> dyngrad.tensor([1000.0, 1000.0]).logsumexp(0)
     tensor(1000.6931)
     """
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
     dims = normalize_dims(dim, input.ndim)
-    if dims is None and input.ndim > 0:  # torch refuses dim=() on a tensor with dims
-        raise RuntimeError(
-            "output with shape [] doesn't match the broadcast shape "
-            f"[{', '.join(['1'] * input.ndim)}]"
-        )
+    if dims is None and input.ndim > 0:
+        # dim=() reduces every dim; torch then refuses a result without keepdim, unless
+        # the input is empty
+        if not keepdim and input.numel() > 0:
+            raise RuntimeError(
+                "output with shape [] doesn't match the broadcast shape "
+                f"[{', '.join(['1'] * input.ndim)}]"
+            )
+        dims = tuple(range(input.ndim))
     return LogsumexpBackward0.apply(input, dims=dims or (), keepdim=keepdim)  # type: ignore[no-any-return]
 
 

@@ -438,6 +438,8 @@ class SqueezeBackward2(SqueezeBackward0):
 class SqueezeBackward4(SqueezeBackward0):
     """The squeeze inside matmul of a vector and a matrix."""
 
+    view = False  # torch squeezes matmul's own temporary in place: the result is no view
+
 
 def wrap_dims(dims: Any, ndim: int) -> tuple[int, ...]:
     """Wrap each dim; torch's error when one appears twice."""

@@ -49,9 +49,11 @@ class _Recomputation:
         saved_rng = default_generator.get_state()
         default_generator.set_state(self.rng_state)
         try:
-            with saved_tensors_hooks(_collect_into(values), lambda t: t):
+            with saved_tensors_hooks(_collect_into(values, self.count), lambda t: t):
                 with grad_mode.enable_grad():
                     self.fn(*inputs, **self.kwargs)
+        except _StopRecomputation:
+            pass  # every value backward needs is there: the rest of ``fn`` is not rerun
         finally:
             default_generator.set_state(saved_rng)
         if len(values) != self.count:
@@ -63,12 +65,23 @@ class _Recomputation:
         return values
 
 
-def _collect_into(values: list[Any]) -> Callable[[Tensor], Tensor]:
-    """A pack hook that records each saved tensor in order (the rerun's answers)."""
+class _StopRecomputation(Exception):
+    """Ends a rerun once it has saved as many tensors as the forward did (torch's early stop)."""
+
+
+def _collect_into(values: list[Any], needed: int) -> Callable[[Tensor], Tensor]:
+    """A pack hook that records each saved tensor in order (the rerun's answers).
+
+    The rerun stops at the ``needed``-th save, as torch's does. The rerun's own nodes keep a
+    detached alias: a node that saves its output would otherwise hold the tensor whose
+    ``grad_fn`` it is, a reference cycle that keeps every recomputed block alive until the
+    cyclic garbage collector runs."""
 
     def pack(t: Tensor) -> Tensor:
         values.append(t)
-        return t
+        if len(values) == needed:
+            raise _StopRecomputation
+        return t.detach()
 
     return pack
 
@@ -94,11 +107,13 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
 
 def checkpoint_sequential(functions: Any, segments: int, input: Any, use_reentrant: bool | None = None,
                           **kwargs: Any) -> Any:  # fmt: skip
-    """Split a sequence of modules/functions into ``segments`` checkpointed chunks."""
+    """Run ``functions`` in ``segments`` chunks of ``len // segments``: each chunk but the
+    last is checkpointed; the last one (with any remainder) runs normally, as in torch."""
     funcs = list(functions.children()) if hasattr(functions, "children") else list(functions)
-    size = max(len(funcs) // segments, 1)
+    size = len(funcs) // segments
     x = input
-    for start in range(0, len(funcs), size):
+    end = size * (segments - 1)
+    for start in range(0, end, size):
         chunk = funcs[start : start + size]
 
         def run(t: Any, chunk: list[Any] = chunk) -> Any:
@@ -107,4 +122,6 @@ def checkpoint_sequential(functions: Any, segments: int, input: Any, use_reentra
             return t
 
         x = checkpoint(run, x, use_reentrant=False if use_reentrant is None else use_reentrant)
+    for f in funcs[end:]:
+        x = f(x)
     return x
