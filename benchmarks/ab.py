@@ -74,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _base_package(args.base, args.base_dir, tmp)
         sys.path[:0] = [os.path.join(ROOT, "src"), tmp]
-        import dyngrad
         import dyngrad_base  # type: ignore[import-not-found]
+
+        import dyngrad
 
         mods: dict[str, Any] = {"new": dyngrad, "base": dyngrad_base}
         if args.torch:

@@ -33,20 +33,28 @@ class Result:
         return None
 
 
+# The clock of time_interleaved: wall time by default; ``python -m benchmarks --threads 1``
+# switches to the process's CPU time (see CLOCKS), which other processes on a shared machine
+# disturb far less (with one BLAS/torch thread, CPU time is the work's time).
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
+clock_name = "wall"
+
+
 def time_interleaved(
     contenders: dict[str, Callable[[], Any]], *, number: int, repeat: int
 ) -> dict[str, float]:
     """Median over ``repeat`` rounds of the mean time of ``number`` calls, contenders alternating."""
+    clock = CLOCKS[clock_name]
     samples: dict[str, list[float]] = {k: [] for k in contenders}
     for fn in contenders.values():  # warm up
         for _ in range(max(1, number // 10)):
             fn()
     for _ in range(repeat):
         for name, fn in contenders.items():
-            start = time.perf_counter()
+            start = clock()
             for _ in range(number):
                 fn()
-            samples[name].append((time.perf_counter() - start) / number)
+            samples[name].append((clock() - start) / number)
     return {k: statistics.median(v) for k, v in samples.items()}
 
 
@@ -62,7 +70,7 @@ def machine() -> dict[str, str]:
         "platform": platform.platform(),
     }
     try:
-        import threadpoolctl  # type: ignore[import-not-found]
+        import threadpoolctl  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
         pools = threadpoolctl.threadpool_info()
         info["numpy_blas_threads"] = ", ".join(
@@ -101,6 +109,27 @@ def wall_time_of_command(
         subprocess.run(cmd, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def times_of_commands(
+    cmds: dict[str, list[str]], repeat: int = 5, env: dict[str, str] | None = None
+) -> dict[str, tuple[float, float]]:
+    """Median (wall time, CPU time) of running each command in a fresh process, the commands
+    alternating within each repeat (so that a load that comes and goes hits them alike). CPU
+    time is the child's user + system time."""
+    import resource
+
+    walls: dict[str, list[float]] = {k: [] for k in cmds}
+    cpus: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(repeat):
+        for name, cmd in cmds.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, env=env)
+            walls[name].append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus[name].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {k: (statistics.median(walls[k]), statistics.median(cpus[k])) for k in cmds}
 
 
 PY = sys.executable

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import datetime
 
+from . import harness
 from .harness import Result, machine
+
+_CLOCK_TEXT = {
+    "wall": "wall time",
+    "cpu": "the process's CPU time (one BLAS/torch thread: the work's time, which other "
+    "processes on the machine disturb far less than wall time)",
+}
 
 # workload -> [(contender, largest allowed ratio of dyngrad's value to the contender's)]
 TARGETS: dict[str, list[tuple[str, float]]] = {
@@ -65,7 +72,9 @@ def render(results: list[Result], command: str, load: tuple[str, str] = ("", "")
         "Medians of interleaved repeats (contenders alternate within each repeat). Ratios are",
         "dyngrad's value over the other's (lower is better). Gradients were checked equal",
         "across contenders (same initial weights) before timing. The machine is shared: the",
-        "load average above says how busy it was.",
+        "load average above says how busy it was. In-process timings measure "
+        + _CLOCK_TEXT[harness.clock_name]
+        + "; import time is wall time.",
         "",
         "| workload | unit | dyngrad | torch | numpy floor | dyngrad/torch | dyngrad/numpy | target | met |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import importlib
+import importlib.util
 import os
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,7 @@ import numpy as np
 from . import memory
 from . import workloads_models as models
 from . import workloads_small as small
-from .harness import PY, Result, time_interleaved, wall_time_of_command
+from .harness import PY, Result, time_interleaved, times_of_commands, wall_time_of_command
 
 WORKLOADS = ("seed", "small_ops", "scalar_mlp", "mlp_train", "lenet", "deep_chain", "lstm",
              "import", "memory")  # fmt: skip
@@ -35,7 +34,7 @@ def _modules() -> dict[str, Any]:
 def numpy_threads() -> int:
     """The number of threads NumPy's BLAS uses (torch is set to the same)."""
     try:
-        import threadpoolctl  # type: ignore[import-not-found]
+        import threadpoolctl  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
         return max((p["num_threads"] for p in threadpoolctl.threadpool_info()), default=1)
     except ImportError:
@@ -176,13 +175,18 @@ def _import_time(quick: bool) -> Result:
     )
     n = 5 if quick else 11
     res = Result("import", "s (fresh process)")
-    for name, cmd in (
-        ("dyngrad", "import dyngrad"),
-        ("numpy", "import numpy"),
-        ("torch", "import torch"),
-    ):
-        with contextlib.suppress(subprocess.CalledProcessError):  # torch may be missing
-            res.times[name] = wall_time_of_command([PY, "-c", cmd], n, env=env)
+    cmds = {"dyngrad": "import dyngrad", "numpy": "import numpy", "torch": "import torch"}
+    if importlib.util.find_spec("torch") is None:  # torch may be missing
+        del cmds["torch"]
+    # interleaved: dyngrad, numpy and torch alternate within each repeat
+    timed = times_of_commands({k: [PY, "-c", c] for k, c in cmds.items()}, n, env=env)
+    for name, (wall, cpu) in timed.items():
+        res.times[name] = wall
+        res.extra[f"{name} import, CPU time (user + system)"] = f"{cpu:.3f} s"
+    if "numpy" in timed:
+        res.extra["dyngrad / numpy import, CPU time"] = (
+            f"{timed['dyngrad'][1] / timed['numpy'][1]:.2f}x"
+        )
     res.extra["import dyngrad, dyngrad.nn, dyngrad.optim"] = (
         f"{wall_time_of_command([PY, '-c', 'import dyngrad, dyngrad.nn, dyngrad.optim'], n, env=env):.3f} s"
     )

@@ -120,3 +120,44 @@ def _hooks_cases() -> dict[str, Any]:
 def test_graph_tools_match_torch(name: str) -> None:
     case = _hooks_cases()[name]
     assert outcome(case, dyngrad) == outcome(case, torch)
+
+
+def _multi_grad_hook_run(m: Any) -> Any:
+    """Every case of register_multi_grad_hook in one program; the calls fn received."""
+    graph = m.autograd.graph
+    seen: list[Any] = []
+
+    def record(tag: str) -> Any:
+        def fn(grads: Any) -> Any:
+            if isinstance(grads, (tuple, list)):
+                seen.append((tag, [None if g is None else g.tolist() for g in grads]))
+            else:
+                seen.append((tag, grads.tolist()))
+            return m.ones(1)  # ignored
+
+        return fn
+
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    y = m.tensor([3.0], requires_grad=True)
+    h = graph.register_multi_grad_hook((x, y), record("all"))
+    ((x * 2).sum() + (y.sum() * 3)).backward()
+    (x * 5).sum().backward()  # y not reached: None
+    a0 = x * 1
+    m.autograd.grad(a0.sum() + (y * 1).sum(), [a0])  # x, y not run: fn not called
+    h.remove()
+    ((x * 2).sum() + (y.sum() * 3)).backward()  # removed: not called
+    h = graph.register_multi_grad_hook((x, y), record("any"), mode="any")
+    ((x * 2).sum() + (y.sum() * 3)).backward()
+    h.remove()
+    a, b = x * 1, y * 1
+    graph.register_multi_grad_hook([a, b], record("non-leaf"))
+    ((a * a).sum() + b.sum()).backward()
+    try:
+        graph.register_multi_grad_hook((x, y), record("bad"), mode="bad")
+    except ValueError as exc:
+        seen.append(("error", str(exc)))
+    return seen, x.grad.tolist(), y.grad.tolist()
+
+
+def test_register_multi_grad_hook_matches_torch() -> None:
+    assert outcome(_multi_grad_hook_run, dyngrad) == outcome(_multi_grad_hook_run, torch)

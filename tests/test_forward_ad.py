@@ -62,11 +62,7 @@ def _cases() -> list[Any]:
 
 # Entries that meet a known gap of the forward-mode engine (not of an op's rule): expected
 # failures, strict, so fixing the gap shows up here.
-ENGINE_GAPS = {
-    "F.pad_circular": "copies in place into views of a new tensor without a tangent: the "
-    "views get tangents, their base does not (docs/ARCHITECTURE.md, Forward mode; torch "
-    "gives the base one)",
-}
+ENGINE_GAPS: dict[str, str] = {}
 
 
 def _inputs(module: Any, sample: Sample) -> list[Any]:
@@ -932,9 +928,7 @@ def _nn_second_order_cases() -> dict[str, tuple[Any, list[tuple[int, ...]]]]:
 
 @needs_torch
 @pytest.mark.parametrize("name", list(_nn_second_order_cases()))
-def test_nn_hessian_vector_products_match_torch(
-    monkeypatch: pytest.MonkeyPatch, name: str
-) -> None:
+def test_nn_hessian_vector_products_match_torch(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """jvp(grad(f)) = H·v, forward mode over the nn kernels' backward, against torch."""
     _no_reverse_fallback(monkeypatch)
     f, shapes = _nn_second_order_cases()[name]
@@ -949,3 +943,18 @@ def test_nn_hessian_vector_products_match_torch(
         results.append([h.detach().numpy() for h in hvp])
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-11)
+
+
+@needs_torch
+def test_writing_a_dual_into_a_view_gives_the_base_a_tangent() -> None:
+    def run(m: Any, fw: Any) -> Any:
+        with fw.dual_level():
+            d = fw.make_dual(m.tensor([1.0, 2.0]), m.tensor([3.0, 4.0]))
+            base = m.zeros(2, 3)
+            view = base[1, 1:]
+            view.copy_(d)
+            view.mul_(2)
+            row = base[0]  # a view made before the base had a tangent is not involved here
+            return [fw.unpack_dual(t).tangent.tolist() for t in (base, view)], row.tolist()
+
+    assert run(dyngrad, fwAD) == run(torch, torch_fwAD)

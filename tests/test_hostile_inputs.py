@@ -195,7 +195,6 @@ CASES: dict[str, Callable[[Any], Any]] = {
 # Where dyngrad does not match yet: the owner who holds the fix is named (strict: a fix
 # makes the test fail until the mark goes).
 XFAIL = {
-    "sum_dim_str": "reduction family: a str dim raises ValueError from int() (torch: TypeError)",
     "linear_call_list": "nn family: nn.Linear on a list raises AttributeError (torch: TypeError)",
 }
 # Same exception class, but the message is not compared (with the reason).

@@ -193,7 +193,8 @@ def _moment_samples(rng: Any, dt: Any) -> list[Sample]:
 
 
 def _moment_degenerate(rng: Any, dt: Any) -> list[Sample]:
-    """d = N − correction ≤ 0: torch warns and gives inf/nan (values only)."""
+    """d = N − correction ≤ 0: torch warns and gives inf/nan; its derivatives divide by the
+    signed d (over all elements: inf · |x − μ|). Compared with torch, not gradcheck'd."""
     return [
         Sample((arr(rng, (1,), dt),), name="one-element"),
         Sample((arr(rng, (), dt),), name="0-d"),
@@ -644,10 +645,9 @@ OPS += [
     ),  # fmt: skip
     OpInfo(
         "var_degenerate",
-        lambda m, a, **k: (a.var(**k), m.std(a, **k)),
+        lambda m, a, **k: (a.var(**k), m.std(a, **k), *m.var_mean(a, **k), *m.std_mean(a, **k)),
         _moment_degenerate,
-        ("VarBackward0", "StdBackward0"),
-        grad=False,
+        ("VarBackward0", "StdBackward0", "VarMeanBackward0", "StdMeanBackward0"),
         **_NO_FD,
     ),  # fmt: skip
     OpInfo(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import _thread
 import heapq
+import itertools
 import sys
 import weakref
 from collections.abc import Sequence
@@ -50,12 +51,36 @@ last_backward = _LastBackward()
 
 
 class _Running(_thread._local):
-    """How many backward passes this thread is inside (hooks may start nested ones)."""
+    """How many backward passes this thread is inside (hooks may start nested ones), and
+    for each, what it will run: (reachable nodes, roots, nodes needed or None for all)."""
 
     depth = 0
 
+    def __init__(self) -> None:
+        self.tasks: list[tuple[int, dict[Node, int], list[Node], set[Node] | None]] = []
+
+
+_task_serials = itertools.count(1)
+
 
 running = _Running()
+
+
+def current_task() -> int:
+    """A number naming the innermost backward pass this thread runs (0 outside one), the
+    same for the whole pass and never reused, so that hooks can tell passes apart."""
+    tasks = running.tasks
+    return tasks[-1][0] if tasks else 0
+
+
+def will_execute(node: Node) -> bool:
+    """Whether the innermost backward pass of this thread runs ``node`` (it is reachable
+    from the roots and, for ``autograd.grad``/``inputs=``, leads to an input)."""
+    tasks = running.tasks
+    if not tasks:
+        return False
+    _, deps, roots, needed = tasks[-1]
+    return (node in deps or node in roots) and (needed is None or node in needed)
 
 
 def backward_running() -> bool:
@@ -322,6 +347,7 @@ def run_backward(
     # formulas call finds them off already and skips switching them (see ops/_registry.py).
     quiet = _quiet_fp()
     running.depth += 1
+    running.tasks.append((next(_task_serials), deps, roots, needed))
     # Note: ``ready`` holds the next node when it is the only one ready (a chain): it then
     # skips the heap, which would hand it out next anyway.
     ready: Node | None = None
@@ -413,6 +439,7 @@ def run_backward(
             out = g = data = None  # type: ignore[assignment]  # (a leaf may adopt its gradient)
     finally:
         running.depth -= 1
+        running.tasks.pop()
         _restore_fp(quiet)
         state.grad_enabled = prev_mode
     return results

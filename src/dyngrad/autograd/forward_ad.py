@@ -435,6 +435,31 @@ def not_implemented(op_name: str) -> NotImplementedError:
 # --- in-place ops -----------------------------------------------------------------------------
 
 
+def _tangent_viewing_base(view: Tensor, level: DualLevel) -> Tensor | None:
+    """A tangent for the view ``view`` that is the same view of its base's tangent (a zero
+    tangent is given to the base if it has none), so that writing a tangent into the view
+    gives the base one too, as torch does. None where that view cannot be built over the
+    base's tangent (its memory laid out otherwise, or a tangent with a graph of its own)."""
+    base = view._view[0]  # type: ignore[index]
+    base_tangent = tangent_at(base, level)
+    if base_tangent is None:
+        base_tangent = Tensor._make(np.zeros_like(base._data), False, None, 0)
+        if base_tangent._data.strides != base._data.strides:
+            return None
+        set_tangent(base, level, base_tangent)
+    data = base_tangent._data
+    if base_tangent._rg or data.strides != base._data.strides or not data.flags.c_contiguous:
+        return None
+    offset = view._data.__array_interface__["data"][0] - base._data.__array_interface__["data"][0]
+    array = np.ndarray(
+        view._data.shape, data.dtype, buffer=data, offset=offset, strides=view._data.strides
+    )
+    tangent = Tensor._make(array, False, None, 0)
+    tangent._vc = version_counter(base_tangent)
+    set_tangent(view, level, tangent)
+    return tangent
+
+
 def commit_tangents(target: Tensor, result: Tensor) -> None:
     """After ``result`` was written into ``target`` in place: write its tangents into
     ``target``'s, in place too, so that views of ``target`` (whose tangents are views of its
@@ -447,6 +472,8 @@ def commit_tangents(target: Tensor, result: Tensor) -> None:
         old = tangent_at(target, level)
         if new is None:  # dual_levels_of(result) lists only levels where result has one
             continue
+        if old is None and target._view is not None:
+            old = _tangent_viewing_base(target, level)
         if old is None:
             set_tangent(target, level, new)
             continue

@@ -375,6 +375,8 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
         value = value.item()
     if not isinstance(value, (Tensor, bool, int, float)):
         raise _value_type_error(self, value)
+    if not isinstance(value, Tensor):
+        check_scalar_fits(value, self._data.dtype)  # (torch converts the value before indexing)
     if isinstance(idx, (bool, np.bool_)):  # a lone bool: True adds a dim, False writes nothing
         if not idx:
             return

@@ -65,7 +65,7 @@ def _require_tensor(fn: str, value: Any, name: str, position: int) -> None:
 
 
 class DotBackward0(OpNode):
-    """z = Σ aᵢbᵢ;  ā = z̄·b,  b̄ = z̄·a;  ż = ȧ·b + a·ḃ."""
+    """z = Σ aᵢbᵢ;  ā = z̄·b,  b̄ = z̄·a."""
 
     save = (0, 1)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import OWN, OpNode, tangent_sum
+from ._registry import _TYPE_NAMES, OWN, OpNode, tangent_sum
 from .nn_activation import logsigmoid
 
 __all__ = [
@@ -130,6 +130,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str, beta: float) -
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str, delta: float) -> Tensor:
+    if isinstance(target, Tensor) and target.dtype is not input.dtype:
+        target = target.to(input.dtype)  # type: ignore[attr-defined]  # (torch: input's dtype)
     return HuberLossBackward0.apply(input, target, reduction=reduction, delta=delta)  # type: ignore[no-any-return]
 
 
@@ -186,6 +188,11 @@ class BinaryCrossEntropyBackward0(OpNode):
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None,
                          reduction: str) -> Tensor:  # fmt: skip
+    if isinstance(target, Tensor) and target.dtype is not input.dtype:  # (torch's kernel check)
+        raise RuntimeError(
+            f"Found dtype {_TYPE_NAMES[target.dtype.name]} but expected "
+            f"{_TYPE_NAMES[input.dtype.name]}"
+        )
     return BinaryCrossEntropyBackward0.apply(input, target, weight, reduction=reduction)  # type: ignore[no-any-return]
 
 

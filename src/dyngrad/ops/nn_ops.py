@@ -107,8 +107,9 @@ class ConvolutionBackward0(OpNode):
         stride, padding, dilation, groups = self.geometry
         geo = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
         conv = ConvolutionBackward0.apply
-        from_x = None if dx is None else conv(dx, w, None, transposed=self.transposed, out=self.out, **geo)
-        from_w = None if dw is None else conv(x, dw, None, transposed=self.transposed, out=self.out, **geo)
+        how = {"transposed": self.transposed, "out": self.out, **geo}
+        from_x = None if dx is None else conv(dx, w, None, **how)
+        from_w = None if dw is None else conv(x, dw, None, **how)
         from_b = None if db is None else db.reshape((-1,) + (1,) * len(self.out))
         return tangent_sum(from_x, from_w, from_b)
 

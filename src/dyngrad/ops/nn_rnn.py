@@ -208,7 +208,8 @@ class _FusedLstmCellGrad(OpNode):
             d_gates = _or_zeros(d_a, gates)
         d_gh, d_gc, d_cx = _or_zeros(d_gh, gh), _or_zeros(d_gc, gc), _or_zeros(d_cx, cx)
         t = tanh_c
-        s_i, s_f, s_o, t_g, t_c = i * (1.0 - i), f * (1.0 - f), o * (1.0 - o), 1.0 - g * g, 1.0 - t * t
+        s_i, s_f, s_o = i * (1.0 - i), f * (1.0 - f), o * (1.0 - o)
+        t_g, t_c = 1.0 - g * g, 1.0 - t * t
         q_i, q_f, q_g, q_o = _split(d_gates, 4)
         d_i, d_f, d_g, d_o = s_i * q_i, s_f * q_f, t_g * q_g, s_o * q_o
         d_t = t_c * (d_f * cx + f * d_cx + d_i * g + i * d_g)

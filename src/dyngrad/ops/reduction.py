@@ -5,6 +5,12 @@ for y = Σᵢ xᵢ, x̄ᵢ = ȳ. The other reduction families live beside this m
 reduction_minmax (max, min, amax, amin, argmax, argmin, median), reduction_stats (var, std,
 var_mean, std_mean, logsumexp, all, any, count_nonzero), reduction_scan (cumsum, cumprod)
 and reduction_norm (norm).
+
+Forward mode: sum, mean, sum_to_size and cumsum are linear (their tangent is the op applied
+to ẋ); the other rules contract the backward's local row with the tangent,
+ẏ = Σ over the reduced dims of (∂y/∂x) · ẋ, so zeros, ties and degenerate cases follow the
+same conventions as the gradients (or torch's forward formula where it differs: ties of a
+NaN result, std of an empty input).
 """
 
 from __future__ import annotations
@@ -43,7 +49,8 @@ def _accumulate_dtype(a: np.ndarray, dtype: Any) -> Any:
 
 
 class SumBackward0(OpNode):
-    """y = Σ x (all elements);  x̄ = ȳ broadcast to x's shape;  ẏ = Σ ẋ (linear)."""
+    """y = Σ x (all elements);  x̄ = ȳ broadcast to x's shape.
+    Forward mode: linear, ẏ = Σ ẋ."""
 
     promote = OWN
     linear = True
@@ -57,7 +64,8 @@ class SumBackward0(OpNode):
 
 
 class SumBackward1(OpNode):
-    """y = Σ over ``dim`` of x;  x̄ = ȳ re-expanded over ``dim``;  ẏ = Σ over ``dim`` of ẋ."""
+    """y = Σ over ``dim`` of x;  x̄ = ȳ re-expanded over ``dim``.
+    Forward mode: linear, ẏ = Σ over ``dim`` of ẋ."""
 
     promote = OWN
     linear = True
@@ -79,7 +87,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
     >>> dyngrad.tensor([[1, 2], [3, 4]]).sum(0)
     tensor([4, 6])
     """
-    dims = normalize_dims(dim, input.ndim)  # (torch checks the dim before the dtype)
+    dims = normalize_dims(dim, input.ndim, "sum")  # (torch checks the dim before the dtype)
     check_grad_dtype(input, dtype)
     if dims is None and dim is None:
         return SumBackward0.apply(input, dtype=dtype)  # type: ignore[no-any-return]
@@ -89,7 +97,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
 
 
 class MeanBackward0(OpNode):
-    """y = (1/n) Σ x;  x̄ = ȳ / n everywhere;  ẏ = (1/n) Σ ẋ (linear)."""
+    """y = (1/n) Σ x;  x̄ = ȳ / n everywhere.
+    Forward mode: linear, ẏ = (1/n) Σ ẋ."""
 
     promote = OWN
     linear = True
@@ -104,8 +113,8 @@ class MeanBackward0(OpNode):
 
 
 class MeanBackward1(OpNode):
-    """y = mean over ``dim``;  x̄ = ȳ / n re-expanded, n the number of reduced elements;
-    ẏ = mean of ẋ over ``dim`` (linear)."""
+    """y = mean over ``dim``;  x̄ = ȳ / n re-expanded, n the number of reduced elements.
+    Forward mode: linear, ẏ = the mean of ẋ over ``dim``."""
 
     promote = OWN
     linear = True
@@ -137,7 +146,7 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
             f"mean(): could not infer output dtype. {which} dtype must be either a floating "
             f"point or complex dtype. Got: {legacy_type_name(out_dtype.np)}"
         )
-    dims = normalize_dims(dim, input.ndim)
+    dims = normalize_dims(dim, input.ndim, "mean")
     if dims is None and dim is None:
         return MeanBackward0.apply(input, dtype=dtype)  # type: ignore[no-any-return]
     if dims is None:
@@ -155,8 +164,8 @@ def _prod_grad(x: Tensor, y_full: Tensor, g_full: Tensor, axis: int) -> Tensor:
 
 
 class ProdBackward0(OpNode):
-    """y = Π x (all elements);  x̄ᵢ = ȳ Π_{j≠i} xⱼ (= ȳ·y/xᵢ without zeros; exact with zeros);
-    ẏ = Σᵢ ẋᵢ Π_{j≠i} xⱼ."""
+    """y = Π x (all elements);  x̄ᵢ = ȳ Π_{j≠i} xⱼ (= ȳ·y/xᵢ without zeros; exact with zeros).
+    Forward mode: ẏ = Σᵢ ẋᵢ Π_{j≠i} xⱼ."""
 
     promote = OWN
     save = (0,)
@@ -187,8 +196,8 @@ class ProdBackward0(OpNode):
 
 
 class ProdBackward1(OpNode):
-    """y = Π over ``dim``;  x̄ᵢ = ȳ Π_{j≠i} xⱼ along ``dim`` (exact with zeros);
-    ẏ = Σᵢ ẋᵢ Π_{j≠i} xⱼ along ``dim``."""
+    """y = Π over ``dim``;  x̄ᵢ = ȳ Π_{j≠i} xⱼ along ``dim`` (exact with zeros).
+    Forward mode: ẏ = Σᵢ ẋᵢ Π_{j≠i} xⱼ along ``dim``."""
 
     promote = OWN
     save = (0,)
@@ -249,15 +258,15 @@ def prod(input: Tensor, dim: Any = _ALL, keepdim: bool = False, *, dtype: Any = 
             "but expected one of: (*, torch.dtype dtype = None) or "
             "(int dim, bool keepdim = False, *, torch.dtype dtype = None)"
         )
-    dims = normalize_dims(dim, input.ndim)
+    dims = normalize_dims(dim, input.ndim, "prod")
     check_grad_dtype(input, dtype)
     axis = dims[0] if dims else None
     return ProdBackward1.apply(input, axis=axis, keepdim=keepdim, dtype=dtype)  # type: ignore[no-any-return]
 
 
 class SumToSizeBackward0(OpNode):
-    """y = x summed over the dims broadcasting added to ``size``;  x̄ = ȳ expanded back;
-    ẏ = ẋ summed the same way (linear)."""
+    """y = x summed over the dims broadcasting added to ``size``;  x̄ = ȳ expanded back.
+    Forward mode: linear, ẏ = ẋ summed the same way."""
 
     promote = OWN
     linear = True

@@ -6,6 +6,7 @@ counting from the end. A 0-d tensor accepts dim 0 and -1 (torch treats it as one
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import numpy as np
@@ -44,18 +45,19 @@ def legacy_type_name(np_dtype: Any) -> str:
     return _LEGACY_TYPE_NAMES[np.dtype(np_dtype).name]
 
 
-def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
-    """``dim`` (None, an int or a sequence) as sorted non-negative axes; None means all.
+def normalize_dims(dim: Any, ndim: int, op: str = "reduction") -> tuple[int, ...] | None:
+    """``dim`` (None, an int or a sequence of ints) as sorted non-negative axes; None means
+    all. Anything else (a bool, float or str) is torch's TypeError naming ``op``.
 
     An empty sequence also means all (torch's ``dim=()``). For a 0-d tensor the (checked)
     dims come back as ``()``: there is no axis to reduce.
     """
     if dim is None:
         return None
-    if isinstance(dim, (int, np.integer)):
-        axes: tuple[int, ...] = (_wrap_dim(int(dim), ndim),)
-    else:
-        axes = tuple(_wrap_dim(int(d), ndim) for d in dim)
+    if _is_index(dim):
+        axes: tuple[int, ...] = (_wrap_dim(operator.index(dim), ndim),)
+    elif isinstance(dim, (tuple, list)) and all(_is_index(d) for d in dim):
+        axes = tuple(_wrap_dim(operator.index(d), ndim) for d in dim)
         seen: set[int] = set()
         for d in axes:
             if d in seen:
@@ -63,9 +65,22 @@ def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
             seen.add(d)
         if not axes:
             return None
+    else:
+        raise TypeError(
+            f"{op}(): argument 'dim' must be int or tuple of ints, not {type(dim).__name__}"
+        )
     if ndim == 0:
         return ()
     return tuple(sorted(axes))
+
+
+def _is_index(d: Any) -> bool:
+    """An int (not a bool), a NumPy integer or a 0-d integer tensor."""
+    if isinstance(d, bool):
+        return False
+    if isinstance(d, (int, np.integer)):
+        return True
+    return isinstance(d, Tensor) and d.ndim == 0 and d._data.dtype.kind in "iu"
 
 
 def single_dim(op: str, dim: Any, ndim: int) -> int | None:

@@ -96,8 +96,8 @@ class MedianBackward0(_WholeSelect):
 
 
 class _DimSelect(OpNode):
-    """(values, indices) along one dim;  x̄ = ȳ at ``indices``, 0 elsewhere;  ẏ = ẋ at
-    ``indices``.
+    """(values, indices) along one dim;  x̄ = ȳ at ``indices``, 0 elsewhere.
+    Forward mode: ẏ = ẋ at ``indices``.
 
     Note: the backward reads the ``indices`` output, saved as torch saves it (see
     :func:`_select_along`): changing it in place, or a second backward, raises torch's errors.
@@ -117,11 +117,13 @@ class _DimSelect(OpNode):
         return values, index.astype(np.int64)
 
     def _chosen(self, indices: Tensor) -> Tensor:
-        """[i = index] along the dim, a mask of the input's shape."""
+        """[i = index] along the dim (``self.axis``, not None), a mask of the input's shape."""
+        axis = self.axis
+        assert axis is not None
         index = indices._data
         if not self.keepdim:
-            index = np.expand_dims(index, self.axis)
-        return mask_tensor(positions(self.shape, self.axis) == index)  # type: ignore[arg-type]
+            index = np.expand_dims(index, axis)
+        return mask_tensor(positions(self.shape, axis) == index)
 
     def backward(self, g: Tensor, g_indices: Any = None) -> Tensor:
         (indices,) = self.saved_tensors
@@ -299,7 +301,7 @@ def _extremum(node: type[_Extremum], name: str, input: Tensor, dim: Any, keepdim
         raise TypeError(
             f"{name}(): argument 'dim' (position 1) must be tuple of ints, not {type(dim).__name__}"
         )
-    dims = normalize_dims(dim, input.ndim)
+    dims = normalize_dims(dim, input.ndim, name)
     check_dims_nonempty(name, tuple(input.shape), dims)
     reduce = np.max if node is AmaxBackward0 else np.min
     return node.apply(input, dims=dims, keepdim=keepdim, reduce=reduce)  # type: ignore[no-any-return]

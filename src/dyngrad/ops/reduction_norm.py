@@ -125,7 +125,7 @@ def vector_norm(
     if isinstance(ord, Tensor):
         ord = ord.item()
     p = float(ord)
-    dims = normalize_dims(dim, x.ndim)
+    dims = normalize_dims(dim, x.ndim, "linalg_vector_norm")
     if p < 0 or p == _INF:
         _check_identity(x, p, dims)
     return LinalgVectorNormBackward0.apply(x, p=p, dims=dims, keepdim=keepdim)  # type: ignore[no-any-return]

@@ -30,7 +30,7 @@ def _scan_dtype(a: np.ndarray, dtype: Any) -> Any:
 
 class CumsumBackward0(OpNode):
     """y = cumulative sum along ``dim`` (``reverse``: from the end);  x̄ = the cumsum of ȳ
-    in the opposite direction;  ẏ = the cumsum of ẋ (linear)."""
+    in the opposite direction.  Forward mode: linear, ẏ = the cumsum of ẋ."""
 
     promote = OWN
     linear = True
@@ -70,9 +70,9 @@ def cumsum(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 
 
 class CumprodBackward0(OpNode):
-    """y = cumulative product along ``dim``;  x̄ᵢ = Σ_{k≥i} ȳₖ Π_{j≤k, j≠i} xⱼ;
-    ẏₖ = Σ_{i≤k} ẋᵢ Π_{j≤k, j≠i} xⱼ (both exact with zeros: see :func:`cumprod_grad`,
-    :func:`cumprod_jvp`)."""
+    """y = cumulative product along ``dim``;  x̄ᵢ = Σ_{k≥i} ȳₖ Π_{j≤k, j≠i} xⱼ
+    (exact with zeros: see :func:`cumprod_grad`).
+    Forward mode: ẏₖ = Σ_{i≤k} ẋᵢ Π_{j≤k, j≠i} xⱼ (exact with zeros: :func:`cumprod_jvp`)."""
 
     promote = OWN
     save = (0,)

@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd.graph import save_output
+from ..autograd.sites import user_site
 from ._registry import FLOAT, OWN, OpNode, register
 from .elementwise import where
 from .reduction_common import constant, expand_reduced, normalize_dims, sum_over
@@ -98,10 +100,6 @@ class _Moments(OpNode):
         """1/d with the signed d of the derivatives (inf for d = 0)."""
         return 1.0 / self.dof if self.dof != 0 else _INF
 
-    def value_inv_dof(self) -> float:
-        """1/max(0, d), as the value divides."""
-        return 1.0 / self.dof if self.dof > 0 else _INF
-
     def full(self, t: Tensor) -> Tensor:
         return expand_reduced(t, self.shape, self.dims, self.keepdim)
 
@@ -149,15 +147,17 @@ class VarMeanBackward0(_Moments):
 
 
 class StdMeanBackward0(_Moments):
-    """(s, μ) = (standard deviation, mean);  x̄ = s̄ · (x − μ) / (d · s) + μ̄ / N."""
+    """(s, μ) = (standard deviation, mean);  x̄ = s̄ · (x − μ) / (d · s) + μ̄ / N.
+
+    Note: s is saved as torch saves it (by :func:`std_mean`: the multi-output path of
+    ``apply`` saves inputs only), so an in-place change of it is caught."""
 
     n_outputs = 2
+    save_output = True
 
     def backward(self, g_std: Tensor, g_mean: Tensor) -> Tensor:
         (x,) = self.saved_tensors
-        squared = self.centred(x) ** 2  # type: ignore[operator]
-        squares = squared.sum(self.dims, keepdim=self.keepdim) if self.dims else squared.sum()
-        std = (squares * self.value_inv_dof()).sqrt()  # the value s, as forward computed it
+        std = self.saved_output
         return self.std_grad(g_std, x, std) + self.full(g_mean) / self.n  # type: ignore[operator,return-value]
 
 
@@ -176,7 +176,7 @@ def _moments_call(
         raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 0 if unbiased is False else 1
-    dims = normalize_dims(dim, input.ndim)
+    dims = normalize_dims(dim, input.ndim, name)
     shape = tuple(input.shape)
     kept = [] if dims is None else [n for d, n in enumerate(shape) if d not in dims]
     numel_out = int(np.prod(kept, dtype=np.int64))
@@ -223,9 +223,14 @@ def var_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool
 def std_mean(input: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
              correction: Any = None) -> tuple[Tensor, Tensor]:  # fmt: skip
     """``(std, mean)`` in one pass (same arguments as :func:`var`)."""
-    return tuple(
-        _moments_call(StdMeanBackward0, "std_mean", input, dim, unbiased, keepdim, correction)
-    )  # type: ignore[return-value]
+    std, mean = _moments_call(
+        StdMeanBackward0, "std_mean", input, dim, unbiased, keepdim, correction
+    )
+    node = std._grad_fn
+    if node is not None:  # the backward reads s (see StdMeanBackward0)
+        save_output(node, std, 0)
+        node._site = user_site(2)
+    return std, mean
 
 
 # --- logsumexp ---------------------------------------------------------------------------
@@ -273,8 +278,10 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     tensor(1000.6931)
     """
     if dim is None:
-        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
-    dims = normalize_dims(dim, input.ndim)
+        raise TypeError(
+            "logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType"
+        )
+    dims = normalize_dims(dim, input.ndim, "logsumexp")
     if dims is None and input.ndim > 0:
         # dim=() reduces every dim; torch then refuses a result without keepdim, unless
         # the input is empty
@@ -293,10 +300,10 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 def _logic(name: str, input: Tensor, dim: Any, keepdim: bool) -> Tensor:
     a = input._data
     reduce = np.all if name == "all" else np.any
-    if dim is not None and not isinstance(dim, (int, np.integer)) and len(tuple(dim)) == 0:
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
         out = a.astype(bool)  # dim=() reduces nothing
     else:
-        dims = normalize_dims(dim, a.ndim)
+        dims = normalize_dims(dim, a.ndim, name)
         out = np.asarray(reduce(a, axis=dims, keepdims=keepdim))
     out_dtype = np.uint8 if a.dtype == np.uint8 else np.bool_
     return Tensor._make(out.astype(out_dtype), False, None, 0)
@@ -317,6 +324,6 @@ def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noq
 @register
 def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     """The number of nonzero elements (over ``dim``), as int64."""
-    dims = normalize_dims(dim, input.ndim)
+    dims = normalize_dims(dim, input.ndim, "count_nonzero")
     out = np.count_nonzero(input._data, axis=dims)
     return Tensor._make(np.asarray(out, dtype=np.int64), False, None, 0)
