@@ -1068,3 +1068,30 @@ def test_linalg_errors_found_by_the_verification_campaign(case: str) -> None:
                    "first checks the size (RuntimeError)")  # fmt: skip
 def test_batch_norm_with_only_a_running_mean() -> None:
     _same_error(lambda m: m.nn.functional.batch_norm(m.ones(2, 3), m.zeros(4), None, training=True))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda m, x, i: x.scatter_add(0, i, m.ones(2)),
+        lambda m, x, i: m.zeros(4).scatter_add(0, i, x[:2]),
+        lambda m, x, i: x.index_add(0, i, m.ones(2)),
+        lambda m, x, i: m.zeros(4).index_add(0, i, x[:2]),
+        lambda m, x, i: x.put(i, m.ones(2), accumulate=True),
+    ],
+    ids=["scatter-add-self", "scatter-add-src", "index-add-self", "index-add-src", "put-acc"],
+)
+def test_an_index_only_the_source_gradient_reads_is_saved_only_for_it(
+    make: Callable[..., Any],
+) -> None:
+    """torch saves scatter_add's and index_add's index only when src needs a gradient
+    (x̄ = ȳ reads none): then a second backward is allowed."""
+
+    def run(m: Any) -> Any:
+        x = _leaf(m, [1.0, 2.0, 3.0, 4.0])
+        y = make(m, x, m.tensor([0, 2])).sum()
+        y.backward()
+        y.backward()
+        return x.grad
+
+    _same_outcome(run)

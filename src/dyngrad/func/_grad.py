@@ -178,8 +178,8 @@ def jvp(
     forward-mode AD (one pass of ``func`` on dual tensors). ``strict=True`` rejects outputs
     independent of the primals.
 
-    Note: while some op families have no jvp rules yet, a function reaching such an op is
-    differentiated with the double-vjp trick instead (reverse mode twice; same values).
+    Note: a function reaching something without a jvp rule (a custom Function with no
+    ``jvp``) is differentiated with the double-vjp trick instead (reverse mode twice).
 
     >>> import dyngrad as torch
     >>> from dyngrad.func import jvp

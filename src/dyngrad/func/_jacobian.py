@@ -112,8 +112,8 @@ def jacfwd(
     """The Jacobian of ``func`` w.r.t. the argument(s) at ``argnums``, by forward mode: one
     jvp per input element, with one-hot tangents (column k is ``J e_k``).
 
-    Note: while some op families have no jvp rules yet, a function reaching such an op gets
-    its Jacobian from reverse-mode vjps instead (same values, same nesting).
+    Note: a function reaching something without a jvp rule (a custom Function with no
+    ``jvp``) gets its Jacobian from reverse-mode vjps instead (same values, same nesting).
 
     >>> import dyngrad as torch
     >>> from dyngrad.func import jacfwd

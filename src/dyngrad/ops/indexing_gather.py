@@ -336,7 +336,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
     _check_same_dtype(input, src)
     out = ScatterAddBackward0.apply(input, src, dim=dim, index=idx)
-    watch(out, "index", index)
+    watch(out, "index", index, needed_for=(1,))  # (x̄ = ȳ reads no index)
     return out
 
 

@@ -46,17 +46,35 @@ class saved_index:  # noqa: N801 - used like a field declaration
             if getattr(node, "_released", False):
                 raise RuntimeError(FREED_MESSAGE) from None
             raise AttributeError(self.name) from None
-        return entry.read(node) if entry.__class__ is SavedIndex else entry
+        kind = entry.__class__
+        if kind is SavedIndex:
+            return entry.read(node)
+        return entry.value if kind is _Unsaved else entry
 
 
-def watch(result: Any, name: str, *tensors: Any) -> None:
+class _Unsaved:
+    """An index no needed gradient reads (torch does not save it): kept, never checked or
+    released, so the node may run again as torch's does."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def watch(result: Any, name: str, *tensors: Any, needed_for: tuple[int, ...] = ()) -> None:
     """Check the versions of ``tensors`` (as of now) whenever the backward of ``result``'s node
-    reads its attribute ``name``; nothing happens when no node was recorded."""
+    reads its attribute ``name``; nothing happens when no node was recorded. ``needed_for``:
+    the inputs whose gradient reads it (default: all); when none of them needs a gradient
+    the value is not saved, as torch saves only what the needed derivatives use."""
     node = result._grad_fn if isinstance(result, Tensor) else None
     if node is None:
         return
     entry = node.__dict__.get(name)
     if entry.__class__ is SavedIndex:
+        if needed_for and not any(node.next_functions[i][0] is not None for i in needed_for):
+            node.__dict__[name] = _Unsaved(entry.value)
+            return
         entry.watch(tuple(t for t in tensors if isinstance(t, Tensor)))
 
 

@@ -198,7 +198,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
             raise IndexError("index out of range in self")
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
     out = IndexAddBackward0.apply(input, source, dim=dim, index=idx, alpha=alpha)
-    watch(out, "index", index)
+    watch(out, "index", index, needed_for=(1,))  # (x̄ = ȳ reads no index)
     return out
 
 
