@@ -43,6 +43,21 @@ def _base_package(rev: str | None, base_dir: str | None, into: str) -> None:
     os.rename(os.path.join(into, "src", "dyngrad"), target)
 
 
+def _backward_fixed(m: Any) -> Callable[[], Any]:
+    """100 one-node graphs, each run by ``backward()`` and by ``autograd.grad``: the fixed
+    cost of starting a backward pass (argument handling, engine setup)."""
+    x = m.tensor(2.0, requires_grad=True)
+    grad = m.autograd.grad
+
+    def run() -> Any:
+        for _ in range(100):
+            (x * 3.0).backward()
+            grad(x * 3.0, x)
+        return x.grad
+
+    return run
+
+
 def _contenders(name: str, mods: dict[str, Any]) -> tuple[dict[str, Callable[[], Any]], int]:
     from . import workloads_models as models
     from . import workloads_small as small
@@ -52,6 +67,7 @@ def _contenders(name: str, mods: dict[str, Any]) -> tuple[dict[str, Callable[[],
         "small_ops": (small.small_ops, 30),
         "scalar_mlp": (small.scalar_mlp, 100),
         "chain": (lambda m: small.deep_chain(m, depth=20_000), 1),
+        "backward_fixed": (_backward_fixed, 20),
     }
     if name in small_ones:
         build, number = small_ones[name]

@@ -55,6 +55,8 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "softmax_no_dim": lambda m: m.softmax(X(m)),
     "linear_str_features": lambda m: m.nn.Linear(3, "4"),
     "linear_call_list": lambda m: m.nn.Linear(3, 4)([1.0, 2.0, 3.0]),
+    "linear_weight_list": lambda m: F(m).linear(m.ones(3), [[1.0, 2.0, 3.0]]),
+    "linear_bias_float": lambda m: F(m).linear(m.ones(3), m.ones(4, 3), 1.0),
     "tensor_of_str": lambda m: m.tensor("abc"),
     "tensor_ragged": lambda m: m.tensor([[1, 2], [3]]),
     "zeros_str": lambda m: m.zeros("a"),
@@ -108,6 +110,18 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "setitem_shape": lambda m: X(m).__setitem__(0, m.ones(4)),
     "inplace_broadcast": lambda m: m.ones(3).add_(m.ones(2, 3)),
     # non-finite / out of domain
+    "fill_2_63_int64": lambda m: m.zeros(3, dtype=m.int64).fill_(2**63),
+    "fill_2_64": lambda m: m.zeros(3).fill_(2**64),
+    "fill_below_int64": lambda m: m.zeros(3).fill_(-(2**63) - 1),
+    "full_below_int64": lambda m: m.full((2,), -(2**63) - 1),
+    "full_bool_2_63": lambda m: m.full((2,), 2**63, dtype=m.bool),
+    "masked_fill_2_64": lambda m: m.zeros(3).masked_fill_(m.tensor([True, False, True]), 2**64),
+    "masked_fill_below_int64": lambda m: m.zeros(3).masked_fill(m.tensor([True]), -(2**63) - 1),
+    "setitem_2_63_float": lambda m: X(m).__setitem__(0, 2**63),
+    "setitem_2_63_int8": lambda m: m.zeros(3, dtype=m.int8).__setitem__(m.tensor([0]), 2**63),
+    "setitem_2_64_float16": lambda m: m.zeros(3, dtype=m.float16).__setitem__(0, 2**64),
+    "setitem_float16_1e10": lambda m: m.zeros(3, dtype=m.float16).__setitem__(0, 1e10),
+    "fill_float16_70000": lambda m: m.zeros(3, dtype=m.float16).fill_(70000.0),
     "multinomial_nan": lambda m: m.multinomial(m.tensor([0.5, math.nan]), 1),
     "multinomial_neg": lambda m: m.multinomial(m.tensor([0.5, -0.1]), 1),
     "multinomial_inf": lambda m: m.multinomial(m.tensor([0.5, math.inf]), 1),
@@ -194,9 +208,7 @@ CASES: dict[str, Callable[[Any], Any]] = {
 
 # Where dyngrad does not match yet: the owner who holds the fix is named (strict: a fix
 # makes the test fail until the mark goes).
-XFAIL = {
-    "linear_call_list": "nn family: nn.Linear on a list raises AttributeError (torch: TypeError)",
-}
+XFAIL: dict[str, str] = {}
 # Same exception class, but the message is not compared (with the reason).
 MESSAGE_DIFFERS = {
     "mul_none": "None passes the registry (optional arguments such as clamp's bounds); "
@@ -259,6 +271,23 @@ def test_hostile_input_raises_torchs_error(name: str) -> None:
     missing = [q for q in quoted if q not in mine]
     missing += [n for n in numbers if n not in re.findall(r"-?\d+", mine)]
     assert not missing, f"torch: {_first_line(theirs)}\nours:  {mine}\nnot named: {missing}"
+
+
+@pytest.mark.parametrize("value", [70000.0, 65520.0, 65519.0, -1e10, 1e300, 2**63 - 1, -(2**40)])
+@pytest.mark.parametrize("index", ["int", "slice", "mask", "indices"])
+def test_float16_setitem_beyond_its_range_writes_inf(value: float, index: str) -> None:
+    """``x[i] = v`` converts the number to float16 as C does: beyond float16's range it is
+    ±inf (65519 still rounds to 65504), where fill_ refuses the same number."""
+
+    def run(m: Any) -> Any:
+        keys = {"int": 0, "slice": slice(0, 2), "mask": m.tensor([True, False, True]),
+                "indices": m.tensor([2, 0])}  # fmt: skip
+        key = keys[index]
+        x = m.zeros(3, dtype=m.float16)
+        x[key] = value
+        return x.float().tolist()
+
+    assert run(dyngrad) == run(torch)
 
 
 # --- dyngrad.load on crafted files --------------------------------------------------------------

@@ -256,3 +256,28 @@ def test_diagonal_is_a_writable_view() -> None:
         x = m.ones(3, 3)
         x.diagonal().mul_(5)
         assert x.sum().item() == 21.0
+
+
+def test_svd_of_non_finite_input_never_reaches_lapack() -> None:
+    """Found by the fuzzer (seed 8564451): LAPACK's float32 SVD loops forever on this matrix.
+    NaN raises torch's LinAlgError (same message); ±inf without NaN gives NaN factors (torch's
+    answer there depends on its LAPACK: NaN, or a convergence error)."""
+    inf = float("inf")
+    a = dyngrad.tensor(
+        [[1.0986123, -inf, 1.0986123], [0.6931472, 5.5373344, 1.0986123],
+         [-inf, 5.5333896, 1.0986123], [-inf, -inf, 0.0]]
+    )  # fmt: skip
+    u, s, vh = dyngrad.linalg.svd(a)
+    assert (u.shape, s.shape, vh.shape) == ((4, 4), (3,), (3, 3))
+    assert all(bool(t.isnan().all()) for t in (u, s, vh, dyngrad.linalg.pinv(a)))
+    assert dyngrad.linalg.matrix_rank(a).item() == 0
+    batch = dyngrad.stack([dyngrad.eye(3), dyngrad.eye(3)])
+    batch[1, 0, 1] = inf
+    values = dyngrad.linalg.svdvals(batch)
+    assert values[0].tolist() == [1.0, 1.0, 1.0] and bool(values[1].isnan().all())
+    nan_matrix = dyngrad.tensor([[1.0, float("nan")], [2.0, 3.0]])
+    with pytest.raises(RuntimeError, match="because the input matrix contained non-finite"):
+        dyngrad.linalg.svd(nan_matrix)
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="because the input matrix contained non-finite"):
+            torch.linalg.svd(torch.tensor([[1.0, float("nan")], [2.0, 3.0]]))

@@ -194,7 +194,9 @@ def int_limits(np_dtype: np.dtype) -> tuple[int, int]:
 
 def check_python_int(value: int) -> None:
     """torch reads Python ints as 64-bit values (unsigned when positive)."""
-    if not -(2**63) <= value < 2**64:
+    if value < -(2**63):
+        raise OverflowError("can't convert negative int to unsigned")
+    if value >= 2**64:
         raise OverflowError("int too big to convert")
 
 
@@ -210,6 +212,8 @@ def fill_array(shape: Any, value: Any, dtype: _dtype.dtype, like: np.ndarray | N
         value = np.array(value, dtype=np.int64 if value < 2**63 else np.uint64).astype(dtype.np)
     elif dtype.category == _dtype.INT:
         value = int(value)  # truncation toward zero, as C does
+    elif dtype.np == np.bool_:
+        value = bool(value)  # (NumPy refuses ints beyond int64 for bool)
     if like is not None:
         return np.full_like(like, value, dtype=dtype.np)
     return np.full(shape, value, dtype=dtype.np)

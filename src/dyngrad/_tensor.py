@@ -593,10 +593,14 @@ class Tensor:
                 retain_graph=retain_graph, create_graph=create_graph, inputs=inputs, _depth=2,
             )  # fmt: skip
             return
-        global _backward
+        global _backward, _backward_implicit
         if _backward is None:
             from .autograd import backward as _backward
-        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+            from .autograd import backward_implicit as _backward_implicit
+        if gradient is None and inputs is None:  # the common case: no argument handling
+            _backward_implicit(self, retain_graph, create_graph)
+        else:
+            _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def __setstate__(self, state: Any) -> None:  # pragma: no cover - pickling goes via _rebuild
         raise RuntimeError("use dyngrad.load")
@@ -604,6 +608,7 @@ class Tensor:
 
 _new_tensor = object.__new__
 _backward: Any = None  # autograd.backward, imported on first use (it imports this module)
+_backward_implicit: Any = None  # autograd.backward_implicit, likewise
 
 
 def _history_name(t: Tensor) -> str:

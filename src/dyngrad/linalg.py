@@ -17,7 +17,13 @@ from typing import Any
 from ._tensor import Tensor
 from .ops._registry import _TYPE_NAMES
 from .ops.linalg import matmul
-from .ops.linalg_common import LinAlgError, check_float, check_matrix, result_type
+from .ops.linalg_common import (
+    LinAlgError,
+    check_float,
+    check_matrix,
+    check_square,
+    result_type,
+)
 from .ops.linalg_decomp import (
     det,
     linalg_cholesky,
@@ -92,10 +98,17 @@ def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
 
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
-    """(L, info): info is 0 for each matrix that was positive-definite.
+    """(L, info): info is 0 for each matrix that was positive-definite, else the order of
+    its first leading minor that is not (L then holds LAPACK's partial factor)."""
+    from ._creation import tensor
+    from .ops.linalg_decomp import LinalgCholeskyExBackward0, cholesky_info
 
-    Note: a matrix that is not positive-definite raises LinAlgError here."""
-    return _cholesky_ex_result((linalg_cholesky(A, upper=upper), _zero_info(A)))
+    check_square("linalg.cholesky_ex", A)
+    try:
+        low = LinalgCholeskyExBackward0.apply(A, upper=upper, check_errors=check_errors)
+    except LinAlgError as exc:
+        raise LinAlgError(str(exc).replace("linalg.cholesky:", "linalg.cholesky_ex:")) from None
+    return _cholesky_ex_result((low, tensor(cholesky_info(low._data))))
 
 
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> Any:
@@ -235,11 +248,15 @@ def matrix_rank(
     import numpy as np
 
     from ._creation import tensor
+    from .ops.linalg_spectral import lapack_svd
 
     check_matrix("linalg.matrix_rank", A)
-    check_float("linalg.matrix_rank", A)
+    if A.dtype.name not in ("float32", "float64", "complex64", "complex128"):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if hermitian:
+        check_square("linalg.eigh", A)
     a = A._data
-    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else lapack_svd(a, False, compute_uv=False)
     atol = atol.item() if isinstance(atol, Tensor) else atol
     rtol = rtol.item() if isinstance(rtol, Tensor) else rtol
     if rtol is None:

@@ -48,33 +48,10 @@ KNOWN: list[Known] = [
         "torch (its clamp backward writes a broadcast gradient into the smaller input)",
     ),
     Known(
-        r"^op '(baddbmm|baddbmm_)' \(.*\): torch raised IndexError",
-        "",
-        "test_baddbmm_with_low_rank_batches_raises_torchs_class",
-        "linalg",
-    ),
-    Known(
         r"^backward #\d: torch raised RuntimeError: Found dtype (Float|Double|Half) but expected",
         _ops("F.huber_loss", "F.huber_loss_weight", "F.huber_loss_delta"),
         "test_huber_loss_keeps_the_input_dtype",
         "torch (its huber_loss backward fails when target's dtype is not input's)",
-    ),
-    # error parity on shapes nobody wrote a sample for: the verification campaign still finds
-    # these in the linalg family (the regression test pins a few of them) and in batch_norm
-    Known(
-        _errors_of("linalg"), "", "test_linalg_errors_found_by_the_verification_campaign", "linalg"
-    ),
-    Known(
-        r"^op 'F\.batch_norm' \(.*\): (torch|dyngrad) raised",
-        "",
-        "test_batch_norm_with_only_a_running_mean",
-        "nn",
-    ),
-    Known(
-        r"Function ScatterReduceBackward0 returned an invalid gradient at index 1",
-        _ops("scatter_reduce", "scatter_reduce_", "scatter_reduce_ties"),
-        "test_scatter_reduce_backward_with_a_larger_src",
-        "indexing",
     ),
 ]
 

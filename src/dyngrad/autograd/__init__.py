@@ -26,7 +26,7 @@ from .grad_mode import (
     set_multithreading_enabled,
 )
 from .gradcheck import gradcheck, gradgradcheck
-from .graph import Node, tensor_type
+from .graph import Node, make_tensor, tensor_type
 from .graph_summary import graph_summary
 from .variable import Variable
 
@@ -101,6 +101,34 @@ def _make_grads(outputs: tuple[Tensor, ...], grads: tuple[Any, ...]) -> list[Ten
     return result
 
 
+def _ones_like_output(out: Tensor) -> Tensor:
+    """The implicit gradient of a scalar output (a fresh array: a leaf may adopt it)."""
+    data = out._data
+    if out._rg:  # as torch, only outputs that require grad are checked here
+        if data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs")
+        if data.dtype.kind != "f":
+            raise RuntimeError(
+                f"grad can be implicitly created only for real scalar outputs but got {out.dtype}"
+            )
+    ones = np.empty(data.shape, data.dtype)  # (np.ones is a Python function: 4x the time)
+    ones.fill(1)
+    return make_tensor(ones, False, None, 0)
+
+
+def backward_implicit(
+    tensor: Tensor, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
+    """``tensor.backward()`` without a gradient or ``inputs``: the common case, without the
+    general argument handling of :func:`backward` (``Tensor.backward`` calls this)."""
+    run_backward(
+        (tensor,),
+        [_ones_like_output(tensor)],
+        create_graph if retain_graph is None else retain_graph,
+        create_graph,
+    )
+
+
 def backward(
     tensors: Any,
     grad_tensors: Any = None,
@@ -110,6 +138,14 @@ def backward(
     inputs: Any = None,
 ) -> None:
     """Add the gradients of ``tensors`` w.r.t. the graph's leaves into their ``.grad``."""
+    if (
+        grad_tensors is None
+        and grad_variables is None
+        and inputs is None
+        and tensors.__class__ is tensor_type()
+    ):
+        backward_implicit(tensors, retain_graph, create_graph)
+        return
     outputs = _as_tuple(tensors)
     grads = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
     if not grads:
@@ -136,7 +172,27 @@ def grad(
     materialize_grads: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """The gradients of ``outputs`` w.r.t. ``inputs``, returned (``.grad`` is not touched)."""
-    from .._tensor import Tensor
+    Tensor = tensor_type()  # noqa: N806 - the class
+    if (
+        grad_outputs is None
+        and not materialize_grads
+        and outputs.__class__ is Tensor
+        and inputs.__class__ is Tensor
+    ):  # one output, one input, implicit gradient: no argument normalisation
+        found = run_backward(
+            (outputs,),
+            [_ones_like_output(outputs)],
+            create_graph if retain_graph is None else retain_graph,
+            create_graph,
+            inputs=(inputs,),
+            accumulate=False,
+        )[0]
+        if found is None and not allow_unused:
+            raise RuntimeError(
+                "The differentiated Tensor at index 0 appears to not have been used in the "
+                "graph. Set allow_unused=True if this is the desired behavior."
+            )
+        return (found,)
 
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)

@@ -51,10 +51,8 @@ last_backward = _LastBackward()
 
 
 class _Running(_thread._local):
-    """How many backward passes this thread is inside (hooks may start nested ones), and
-    for each, what it will run: (reachable nodes, roots, nodes needed or None for all)."""
-
-    depth = 0
+    """The backward passes this thread is inside (hooks may start nested ones), and for
+    each, what it will run: (serial, reachable nodes, roots, nodes needed or None for all)."""
 
     def __init__(self) -> None:
         self.tasks: list[tuple[int, dict[Node, int], list[Node], set[Node] | None]] = []
@@ -86,7 +84,7 @@ def will_execute(node: Node) -> bool:
 def backward_running() -> bool:
     """True while this thread runs a backward pass: the ops called by backward formulas
     then need no learner bookkeeping (such as why_no_grad's origin tags)."""
-    return running.depth > 0
+    return len(running.tasks) > 0
 
 
 _fp_switch: Any = None  # (quiet_on, quiet_off) from the op registry, once loaded
@@ -127,7 +125,7 @@ def _count_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
     # Note: ``deps`` doubles as the set of nodes seen (a node enters it when first reached);
     # only the roots, on the stack from the start, need a set of their own.
     deps: dict[Node, int] = {}
-    root_set = set(roots)
+    root_set = set(roots) if len(roots) > 1 else roots  # (one root: the list serves)
     stack = list(root_set)
     get = deps.get
     while stack:
@@ -148,14 +146,25 @@ def _count_dependencies(roots: Sequence[Node]) -> dict[Node, int]:
 def _needed_nodes(deps: dict[Node, int], roots: Sequence[Node], targets: set[Node]) -> set[Node]:
     """Nodes from which some target is reachable: only these run in autograd.grad."""
     # children before parents: creation order, with the leaves' AccumulateGrad nodes first
-    nodes = sorted(
-        set(deps) | set(roots), key=lambda n: -1 if n.__class__ is AccumulateGrad else n._seq
-    )
+    nodes = list(deps)
+    for root in roots:
+        if root not in deps:
+            nodes.append(root)
+    nodes.sort(key=_creation_order)
     needed: set[Node] = set()
     for node in nodes:
-        if node in targets or any(n in needed for n, _ in node.next_functions if n is not None):
+        if node in targets:
             needed.add(node)
+            continue
+        for n, _ in node.next_functions:  # (a plain loop: cheaper than any() over a generator)
+            if n is not None and n in needed:
+                needed.add(node)
+                break
     return needed
+
+
+def _creation_order(node: Node) -> int:
+    return -1 if node.__class__ is AccumulateGrad else node._seq
 
 
 def _reduce_to_input(grad: Tensor, meta: tuple[tuple[int, ...], Any], node: Node, i: int) -> Tensor:
@@ -322,7 +331,9 @@ def run_backward(
 
     deps = _count_dependencies(roots)
     if accumulate:
-        last_backward.roots = tuple([weakref.ref(n) for n in roots])
+        last_backward.roots = (
+            (weakref.ref(roots[0]),) if len(roots) == 1 else tuple([weakref.ref(n) for n in roots])
+        )
 
     # What to capture (autograd.grad) or which leaves may accumulate (backward(inputs=...)).
     captures: dict[Node, list[tuple[int, int]]] = {}
@@ -346,8 +357,8 @@ def run_backward(
     # Note: the whole pass runs with NumPy's FP warnings off, so that each op the backward
     # formulas call finds them off already and skips switching them (see ops/_registry.py).
     quiet = _quiet_fp()
-    running.depth += 1
-    running.tasks.append((next(_task_serials), deps, roots, needed))
+    tasks = running.tasks
+    tasks.append((next(_task_serials), deps, roots, needed))
     # Note: ``ready`` holds the next node when it is the only one ready (a chain): it then
     # skips the heap, which would hand it out next anyway.
     ready: Node | None = None
@@ -438,8 +449,7 @@ def run_backward(
                         ready = nxt
             out = g = data = None  # type: ignore[assignment]  # (a leaf may adopt its gradient)
     finally:
-        running.depth -= 1
-        running.tasks.pop()
+        tasks.pop()
         _restore_fp(quiet)
         state.grad_enabled = prev_mode
     return results

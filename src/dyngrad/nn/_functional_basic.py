@@ -44,6 +44,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
     As in torch, a 2-D input with a bias is one ``addmm`` (node ``AddmmBackward0``); other
     shapes with a bias are flattened to 2-D and viewed back (``ViewBackward0``)."""
+    for position, (name, value) in enumerate(
+        (("input", input), ("weight", weight), ("bias", bias))
+    ):
+        if not isinstance(value, Tensor) and (value is not None or name != "bias"):
+            raise TypeError(
+                f"linear(): argument '{name}' (position {position + 1}) must be Tensor, not "
+                f"{type(value).__name__}"
+            )
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(
             "both arguments to linear need to be at least 1D, but they are "
@@ -177,6 +185,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
             if padding_idx < -weight.shape[0]:
                 raise AssertionError("Padding_idx must be within num_embeddings")
             padding_idx = weight.shape[0] + padding_idx
+    if weight.ndim == 0 and max_norm is None and weight.requires_grad:
+        from ..autograd.grad_mode import is_grad_enabled
+
+        if is_grad_enabled():  # (torch's autograd wrapper reads weight.size(0) first)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     if input.dtype.name not in ("int64", "int32"):
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
@@ -188,6 +201,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if sparse:
         raise NotImplementedError("dyngrad has no sparse tensors: use sparse=False")
     idx = input.numpy()  # type: ignore[attr-defined]
+    if idx.size and weight.shape[0] == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
         raise IndexError("index out of range in self")
     if max_norm is not None:

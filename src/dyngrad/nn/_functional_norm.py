@@ -75,10 +75,6 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         )
     if training:
         _verify_batch_size(input.size())  # type: ignore[attr-defined]
-        if (running_mean is None) != (running_var is None):
-            raise ValueError(
-                "running_mean and running_var must either both be None or neither be None"
-            )
     else:
         if running_mean is None:
             raise RuntimeError("running_mean must be defined in evaluation mode")
@@ -89,11 +85,14 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             f"Dimension out of range (expected to be in range of [-{max(input.ndim, 1)}, "
             f"{max(input.ndim, 1) - 1}], but got 1)"
         )
-    _check_float(input, "batch_norm")
     channels = input.shape[1]
     for name, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):  # fmt: skip
         _check_channels(name, t, channels)
+    # torch checks the sizes first, and skips this for an empty input
+    if training and (running_mean is None) != (running_var is None) and input.numel() != 0:
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    _check_float(input, "batch_norm")
     _check_same_dtype(input, weight, bias, running_mean, running_var)
     if input.numel() == 0:  # torch's shortcut for no values (running statistics untouched)
         return _empty_batch_norm(input, weight, bias)
@@ -237,4 +236,6 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
     out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()  # type: ignore[attr-defined]
     if weight is not None:
         out = out * weight
+        if out.dtype is not input.dtype:  # (torch's composite: type_as(input))
+            out = out.to(input.dtype)  # type: ignore[attr-defined]
     return out if input.is_contiguous() else out.contiguous()  # type: ignore[attr-defined,no-any-return]

@@ -15,6 +15,7 @@ from . import (  # nn.functional's fused kernels
     indexing_select,
     indexing_sort,
     indexing_unique,
+    inplace_expanded_methods,
     linalg,
     linalg_decomp,
     linalg_fused,

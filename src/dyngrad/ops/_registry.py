@@ -128,10 +128,13 @@ except ImportError:  # pragma: no cover - NumPy without the context variable
 class _Scratch:
     """Stands in for ``self`` when an op runs without recording: attributes land nowhere.
 
-    Note: one per call (about 50 ns), not one shared instance: a shared one kept the last
-    index array of every op alive after its graph was freed, and two threads running
-    forwards at once read each other's attributes (``sort`` sets ``self.indices`` then reads
-    it back)."""
+    Note: one per call, not one shared instance: a shared one kept the last index array of
+    every op alive after its graph was freed, and two threads running forwards at once read
+    each other's attributes (``sort`` sets ``self.indices`` then reads it back). Measured
+    with the machine near idle, ``_Scratch()`` costs ~55 ns over reading a shared global
+    (an unrecorded 16-element ``x * 0.9`` takes ~2.4 µs); ``object.__new__`` (~85 ns),
+    ``SimpleNamespace`` (~55 ns) and a thread-local scratch cleared after each forward
+    (a thread-local read alone is ~40 ns) are no cheaper, so it stays."""
 
 
 _SCRATCH = _Scratch()  # (kept for code that names it; apply makes a fresh one)
@@ -475,7 +478,15 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
             metas.append(None)
     node.next_functions = tuple(edges)
     node._seq = _next_seq()
-    node._in_meta = tuple(metas)
+    # Note: interned: most nodes have the input shapes and dtypes of many others, and a shared
+    # tuple is two to three containers less per node for the cyclic GC (and ~150 bytes).
+    in_meta = tuple(metas)
+    shared = _IN_META.get(in_meta)
+    if shared is None:
+        if len(_IN_META) >= _IN_META_MAX:
+            _IN_META.clear()
+        shared = _IN_META[in_meta] = in_meta
+    node._in_meta = shared
     node._saved = ()
     node._saved_versions = ()
     node._out_saved = None
@@ -486,6 +497,8 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
 
 
 _NO_EDGE = (None, 0)
+_IN_META: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see _record
+_IN_META_MAX = 1024
 _NO_VERSIONS = [(None,) * n for n in range(16)]
 
 
@@ -654,7 +667,12 @@ def check_inplace(t: Tensor) -> None:
         raise RuntimeError(LEAF_INPLACE_MESSAGE)
 
 
-def commit_inplace(self: Tensor, result: Tensor, overlap_ok: bool = False) -> Tensor:
+def commit_inplace(
+    self: Tensor,
+    result: Tensor,
+    overlap_ok: bool = False,
+    write: Callable[[np.ndarray], None] | None = None,
+) -> Tensor:
     """Write ``result`` into ``self``'s memory and make ``self`` the op's output.
 
     The node that computed ``result`` saw ``self`` as an input; if it saved it, it gets a
@@ -664,6 +682,9 @@ def commit_inplace(self: Tensor, result: Tensor, overlap_ok: bool = False) -> Te
     ``overlap_ok``: ``self`` may be an expanded tensor (elements sharing memory), as torch
     allows for writes of one value everywhere (``fill_``, ``zero_``, ``x[i] = 0``) and for
     ``copy_`` of itself.
+
+    ``write``: writes into ``self``'s memory in place of copying ``result`` there (the
+    deprecated writes into an expanded tensor, ``ops/inplace_expanded.py``).
     """
     data = self._data
     if result._data.shape != data.shape:
@@ -694,7 +715,9 @@ def commit_inplace(self: Tensor, result: Tensor, overlap_ok: bool = False) -> Te
             0 if s is snapshot else v for s, v in zip(node._saved, node._saved_versions or ())
         )
         version_counter(snapshot)
-    if data.flags.writeable:
+    if write is not None:
+        write(data)
+    elif data.flags.writeable:
         data[...] = result._data
     elif data.size:  # (an empty expanded tensor is read-only to NumPy, but holds nothing)
         write_through_base(data, result._data, overlap_ok)

@@ -428,7 +428,12 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
     wa = [_wrap_dim(d, a.ndim) for d in dims_a]
     wb = [_wrap_dim(d, b.ndim) for d in dims_b]
     for da, db, ra, rb in zip(wa, wb, dims_a, dims_b):
-        if a.shape[da] != b.shape[db]:
+        # (as torch: a size-1 dim contracts with any size: the other side is summed over it)
+        if b.shape[db] == 1:
+            a = a.sum(da, keepdim=True)  # type: ignore[attr-defined]
+        elif a.shape[da] == 1:
+            b = b.sum(db, keepdim=True)  # type: ignore[attr-defined]
+        elif a.shape[da] != b.shape[db]:
             raise RuntimeError(
                 f"contracted dimensions need to match, but first has size {a.shape[da]} in dim "
                 f"{ra} and second has size {b.shape[db]} in dim {rb}"
@@ -438,7 +443,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
     k = int(np.prod([a.shape[d] for d in wa]))
     rows = int(np.prod([a.shape[d] for d in free_a]))
     cols = int(np.prod([b.shape[d] for d in free_b]))
-    left = a.permute(*free_a, *wa).reshape(rows, k)  # type: ignore[attr-defined]
-    right = b.permute(*wb, *free_b).reshape(k, cols)  # type: ignore[attr-defined]
+    left = a.permute((*free_a, *wa)).reshape(rows, k)  # type: ignore[attr-defined]
+    right = b.permute((*wb, *free_b)).reshape(k, cols)  # type: ignore[attr-defined]
     shape = [a.shape[d] for d in free_a] + [b.shape[d] for d in free_b]
     return (left @ right).reshape(shape)  # type: ignore[no-any-return]

@@ -120,7 +120,7 @@ def _classify(name: str, ufunc: Any, integers: bool, doc: str) -> Any:
     def classify(input: Tensor) -> Tensor:
         a = input._data
         # (np.asarray: a ufunc of a 0-d array returns a NumPy scalar, not an array)
-        out = np.asarray(ufunc(a)) if a.dtype.kind == "f" else np.full(a.shape, integers)
+        out = np.asarray(ufunc(a)) if a.dtype.kind == "f" else np.full_like(a, integers, bool)
         return Tensor._make(out, False, None, 0)
 
     classify.__name__ = classify.__qualname__ = name

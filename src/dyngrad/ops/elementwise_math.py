@@ -318,7 +318,9 @@ def _erf_array(a: np.ndarray) -> np.ndarray:
     (measured: as fast as a piecewise Chebyshev fit evaluated with NumPy masks, and exact).
     """
     flat = np.fromiter(map(math.erf, a.ravel().tolist()), np.float64, count=a.size)
-    return flat.reshape(a.shape).astype(a.dtype, copy=False)
+    out = np.empty_like(a)  # (torch's layout: the input's)
+    out[...] = flat.reshape(a.shape)
+    return out
 
 
 class ErfBackward0(OpNode):

@@ -27,7 +27,7 @@ def _rounded(a: np.ndarray, kernel: str, rounding: Any) -> np.ndarray:
     if a.dtype == np.bool_:
         raise not_implemented_for(kernel, a.dtype)
     if a.dtype.kind != "f":
-        return a.copy()
+        return a.copy(order="K")  # (an integer is its own rounding: torch's clone)
     return rounding(a)  # type: ignore[no-any-return]
 
 

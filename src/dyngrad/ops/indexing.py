@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._creation_args import check_python_int
 from .._tensor import Tensor
 from ..autograd import forward_ad, grad_mode
 from ..autograd.views import _AMBIGUOUS as AMBIGUOUS_VIEW_HINT
@@ -33,6 +34,7 @@ from ._registry import (
 )
 from .indexing_key import IndexKey, index_tensors_key, parse_index
 from .indexing_saved import saved_index, tensors_in, watch
+from .inplace_expanded import is_expanded, shared_writer, warn_expanded
 
 __all__ = ["index_put", "take_key", "put_key"]
 
@@ -182,6 +184,8 @@ def check_scalar_fits(value: Any, np_dtype: np.dtype) -> None:
     float dtype takes ±inf and NaN but no finite number beyond its largest)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return
+    if isinstance(value, int):
+        check_python_int(value)  # torch reads a Python int as a 64-bit value first
     kind = np_dtype.kind
     if kind in "iu":
         info = np.iinfo(np_dtype)
@@ -208,8 +212,6 @@ def value_array(value: Any, np_dtype: np.dtype) -> np.ndarray:
             raise RuntimeError(
                 f"value cannot be converted to type {_C_INT_NAMES[np_dtype.name]} without overflow"
             )
-        if isinstance(value, int) and not -(2**63) <= value < 2**64:
-            raise ValueError("Overflow when unpacking long long")
         check_scalar_fits(value, np_dtype)
         arr = np.asarray(value)
     if arr.dtype != np_dtype:
@@ -238,7 +240,7 @@ class IndexPutBackward0(OpNode):
 
     def forward(self, a: np.ndarray, v: Any, key: IndexKey, accumulate: bool) -> Any:
         self.key, self.accumulate, self.v_shape = key, accumulate, np.shape(v)
-        out = a.copy()
+        out = a.copy(order="K")  # (a clone: torch keeps the input's layout)
         key.put(out, value_array(v, a.dtype), accumulate)
         return out
 
@@ -292,6 +294,15 @@ def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = Fa
     if isinstance(indices, (tuple, list)) and len(indices) > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim} (got {len(indices)})")
     key = index_tensors_key(indices, input._data.shape)
+    # (torch puts one value at a single mask as masked_fill does: converted, any shape)
+    one_value_fill = not accumulate and key.single_mask and not _strip_leading_ones(values.shape)
+    if values.dtype is not input.dtype and one_value_fill:
+        values = values.to(input.dtype)  # type: ignore[attr-defined]
+    if values.ndim > len(key.result_shape) and not one_value_fill:  # (no leading 1s dropped)
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {_fmt(values.shape)} cannot be broadcast to "
+            f"indexing result of shape {_fmt(key.result_shape)}"
+        )
     if values.dtype is not input.dtype:
         raise RuntimeError(
             "Index put requires the source and destination dtypes match, got "
@@ -375,6 +386,11 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
         value = value.item()
     if not isinstance(value, (Tensor, bool, int, float)):
         raise _value_type_error(self, value)
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
+        raise ValueError("Overflow when unpacking long long")  # (torch reads an int64 here)
+    if isinstance(value, (int, float)) and self._data.dtype == np.float16:
+        with np.errstate(over="ignore"):  # float16 takes any number: beyond its range, ±inf
+            value = float(np.float16(value))
     if not isinstance(value, Tensor):
         check_scalar_fits(value, self._data.dtype)  # (torch converts the value before indexing)
     if isinstance(idx, (bool, np.bool_)):  # a lone bool: True adds a dim, False writes nothing
@@ -397,6 +413,12 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
                 f"{_TYPE_NAMES[self.dtype.name]} for the destination and "
                 f"{_TYPE_NAMES[value.dtype.name]} for the source."
             )
+    write = None
+    if key.adv is not None and is_expanded(self._data):  # torch's deprecated shared write
+        warn_expanded("index_put_")
+        if key.single_mask and not value_shape:
+            warn_expanded("masked_fill_")
+        write = shared_writer(key.take, value_array(value, self._data.dtype))
     key.check_bounds()
     if isinstance(value, Tensor) and value_shape:
         _check_overlap(self._data, key, value._data)
@@ -408,6 +430,10 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
     value_rg = isinstance(value, Tensor) and value.requires_grad
     recording = grad_mode.state.grad_enabled and (self.requires_grad or value_rg)
     if not recording and not _has_tangent(self, value):
+        if write is not None:
+            write(self._data)
+            self._bump_version()
+            return
         _write_untracked(self, key, value)
         return
     view = self._view
@@ -426,7 +452,7 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
         out = CopyBackwards.apply(self, value)
     if key.adv is not None:
         watch(out, "key", *tensors_in(idx))
-    commit_inplace(self, out)
+    commit_inplace(self, out, overlap_ok=write is not None, write=write)
 
 
 def _has_tangent(*tensors: Any) -> bool:

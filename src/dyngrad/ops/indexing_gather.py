@@ -100,7 +100,7 @@ def gather_array(a: np.ndarray, dim: int, idx: np.ndarray) -> np.ndarray:
     if idx.size == 0:  # (torch checks no shapes then: the index may have any rank)
         return np.zeros(out_shape, a.dtype)
     a1, i1 = _as_1d(a), _as_1d(idx)
-    return a1[_positions(i1, dim)].reshape(out_shape)
+    return np.asarray(a1[_positions(i1, dim)].reshape(out_shape), order="C")  # (torch's layout)
 
 
 def scatter_array(a: np.ndarray, dim: int, idx: np.ndarray, src: Any, mode: str) -> np.ndarray:
@@ -241,6 +241,12 @@ class _ScatterReduceNotImplemented(OpNode):
 _ScatterReduceNotImplemented.__name__ = _ScatterReduceNotImplemented.__qualname__ = "NotImplemented"
 
 
+def _fits(idx_shape: tuple[int, ...], shape: tuple[int, ...], dim: int) -> bool:
+    """Each of the index's sizes is at most ``shape``'s (but along ``dim``; -1: along none),
+    over the dims ``shape`` has."""
+    return all(d == dim or i <= s for d, (i, s) in enumerate(zip(idx_shape, shape)))
+
+
 def _check_scatter_shapes(
     shape: tuple[int, ...], idx: np.ndarray, dim: int, src_shape: tuple[int, ...] | None
 ) -> None:
@@ -248,6 +254,18 @@ def _check_scatter_shapes(
         return
     if max(idx.ndim, 1) != max(len(shape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    if (
+        src_shape is not None
+        and 0 < len(src_shape) < idx.ndim
+        and _fits(idx.shape, shape, dim)
+        and _fits(idx.shape, src_shape, -1)
+    ):
+        # (torch compares the index's sizes with src's dim by dim before comparing the ranks:
+        # it reads a size src has not once the ones before it fit)
+        n = len(src_shape)
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {n})"
+        )
     if src_shape is not None and max(idx.ndim, 1) != max(len(src_shape), 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
     for d in range(idx.ndim):
@@ -291,9 +309,9 @@ def scatter(
     dim = _wrap_dim(dim, input.ndim)
     idx = index_array(index, "scatter")
     is_tensor = isinstance(src, Tensor)
-    _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape if is_tensor else None)
-    if is_tensor:
+    if is_tensor:  # (torch checks the dtypes before the shapes)
         _check_same_dtype(input, src)
+    _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape if is_tensor else None)
     if reduce is not None:
         if reduce not in ("add", "multiply"):
             raise RuntimeError("reduce argument must be either add or multiply.")
@@ -333,8 +351,8 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """
     dim = _wrap_dim(dim, input.ndim)
     idx = index_array(index, "scatter")
+    _check_same_dtype(input, src)  # (torch checks the dtypes before the shapes)
     _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
-    _check_same_dtype(input, src)
     out = ScatterAddBackward0.apply(input, src, dim=dim, index=idx)
     watch(out, "index", index, needed_for=(1,))  # (x̄ = ȳ reads no index)
     return out

@@ -19,6 +19,7 @@ from ._registry import _TYPE_NAMES, OWN, OpNode, check_inplace, commit_inplace, 
 from .indexing import check_scalar_fits
 from .indexing_gather import broadcast_shapes, fmt_shape
 from .indexing_saved import saved_index, watch
+from .inplace_expanded import is_expanded, shared_writer, warn_expanded
 
 __all__ = ["masked_fill", "masked_select", "masked_scatter", "nonzero", "argwhere"]
 
@@ -45,7 +46,7 @@ class MaskedFillBackward0(OpNode):
         self.mask = mask
         with np.errstate(all="ignore"):
             fill = np.asarray(value).astype(a.dtype)
-        return np.where(mask, fill, a)
+        return np.asarray(np.where(mask, fill, a), order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return MaskedFillBackward0.apply(g, 0, mask=self.mask), None
@@ -102,7 +103,13 @@ def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
     check_inplace(self)
     if isinstance(mask, Tensor) and mask._data.dtype == np.bool_:
         broadcast_shapes(self._data.shape, mask._data.shape)
-    return commit_inplace(self, masked_fill(self, mask, value))
+    if not is_expanded(self._data):
+        return commit_inplace(self, masked_fill(self, mask, value))
+    warn_expanded("masked_fill_")  # torch's deprecated write into shared memory
+    out = masked_fill(self, mask, value)
+    filled = np.broadcast_to(mask._data, self._data.shape)
+    write = shared_writer(lambda at: at[filled], out._data[filled])
+    return commit_inplace(self, out, overlap_ok=True, write=write)
 
 
 Tensor.masked_fill_ = masked_fill_  # type: ignore[attr-defined]
@@ -151,7 +158,7 @@ class MaskedScatterBackward0(OpNode):
     def forward(self, a: np.ndarray, src: np.ndarray, mask: np.ndarray) -> Any:
         shape = np.broadcast_shapes(a.shape, mask.shape)
         self.mask, self.src_shape = np.broadcast_to(mask, shape), src.shape
-        out = np.array(np.broadcast_to(a, shape))
+        out = np.array(np.broadcast_to(a, shape), order="C")  # (torch's layout)
         k = int(np.count_nonzero(self.mask))
         out[self.mask] = src.reshape(-1)[:k]
         return out

@@ -140,8 +140,8 @@ class ScatterReduceBackward0(OpNode):
             gx = scale if self.include_self else scale * _constant((~touched).astype(g._data.dtype))  # type: ignore[operator]
             return gx, self._gather(scale)
         if reduce in ("amax", "amin"):
-            return self._extreme_backward(g, x, src_lead, touched)
-        return self._prod_backward(g, x, src_lead, touched)
+            return self._extreme_backward(g, x, src_lead, touched, src)
+        return self._prod_backward(g, x, src_lead, touched, whole=src)
 
     def _touched(self, shape: tuple[int, ...]) -> np.ndarray:
         """The positions of x that some src element is sent to."""
@@ -202,8 +202,11 @@ class ScatterReduceBackward0(OpNode):
         return total / _constant(count)  # type: ignore[no-any-return]
 
     def _extreme_backward(
-        self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray
+        self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray, whole: Tensor | None = None
     ) -> tuple[Any, ...]:
+        """``whole``: the saved src when it is larger than index; as torch, its gradient is
+        then gather(share) · [whole == gather(y)] broadcast over all of it (src elements that
+        index does not cover but that equal y get a share too)."""
         y = self.saved_output._data
         dt = g._data.dtype
         x_hits = x._data == y
@@ -217,15 +220,40 @@ class ScatterReduceBackward0(OpNode):
         # gradient is then 0), so the shares of src need not add up to ȳ there.
         gx = share * _constant((x_hits & (self.include_self | ~touched)).astype(dt))  # type: ignore[operator]
         gsrc = self._gather(share) * _constant(src_hits.astype(dt))  # type: ignore[operator]
+        if whole is not None and self._larger(whole, src):
+            y_at = _as_1d(y)[_positions(_as_1d(self.index), self.dim)].reshape(self.index.shape)
+            gsrc = self._gather(share) * _constant((whole._data == y_at).astype(dt))  # type: ignore[operator]
         return gx, gsrc
 
+    def _larger(self, whole: Tensor, src: Tensor) -> bool:
+        """``whole`` (the saved src) is larger than index (``src``: the part index covers),
+        and index's shape broadcasts against it (torch's size error otherwise)."""
+        if whole._data.shape == src._data.shape or whole.ndim != src.ndim:
+            return False
+        try:
+            np.broadcast_shapes(whole._data.shape, self.index.shape)
+        except ValueError:
+            raise RuntimeError(
+                f"The size of tensor a {list(self.index.shape)} must match the size of tensor b "
+                f"{list(whole._data.shape)}"
+            ) from None
+        return True
+
     def _prod_backward(
-        self, g: Tensor, x: Tensor, src: Tensor, touched: np.ndarray, y: Tensor | None = None
+        self,
+        g: Tensor,
+        x: Tensor,
+        src: Tensor,
+        touched: np.ndarray,
+        y: Tensor | None = None,
+        whole: Tensor | None = None,
     ) -> tuple[Any, ...]:
         """Products of "the others" built so that their own derivatives are right too: x's
         zeros are set to 1 before reducing again (then y_p / x_p is the product of the others
         for every x_p), and so is a src zero that is alone among the src sent to its slot.
-        ``y``: the output (default: the saved one)."""
+        ``y``: the output (default: the saved one). ``whole``: the saved src when larger than
+        index; as torch, src's gradient is then the index-shaped terms broadcast over all of
+        it (each element divided by its own value)."""
         if y is None:
             y = self.saved_output
         at = _positions(_as_1d(self.index), self.dim)
@@ -240,6 +268,10 @@ class ScatterReduceBackward0(OpNode):
         np.add.at(zeros_at, at, _as_1d(src_zero).astype(np.int64))
         lone_zero = src_zero & (zeros_at[at].reshape(self.index.shape) == 1)
         others_of_zero = self._reduce(x, where(_constant(lone_zero), 1.0, src))
+        if whole is not None and self._larger(whole, src):
+            src = whole
+            src_zero = src._data == 0
+            lone_zero = src_zero & (zeros_at[at].reshape(self.index.shape) == 1)
         gsrc = where(
             _constant(lone_zero),
             self._gather(g * others_of_zero),  # type: ignore[operator]
@@ -266,12 +298,12 @@ def scatter_reduce(
     dim = _wrap_dim(dim, input.ndim)
     idx = index_array(index, "scatter")
     given, reduce = reduce, _ALIASES.get(reduce, reduce)
+    _check_same_dtype(input, src)  # (torch's order: dtypes, shapes, then the reduction)
+    _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
     if reduce not in _REDUCTIONS:
         raise RuntimeError(
             f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
         )
-    _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
-    _check_same_dtype(input, src)
     out = ScatterReduceBackward0.apply(
         input, src, dim=dim, index=idx, reduce=reduce, include_self=bool(include_self), given=given
     )

@@ -142,6 +142,11 @@ def _check_copy_slices(input: Tensor, source: Tensor, dim: int) -> None:
 def _check_source(op: str, input: Tensor, source: Tensor, dim: int, n: int) -> None:
     """torch's checks of index_add_/index_copy_'s source: one slice per index, and the other
     dims equal to input's (index_copy_ also takes a 0-d source for one index)."""
+    if op == "index_add_" and dim >= max(source.ndim, 1):
+        raise RuntimeError(
+            f"index_add_(): Indexing dim {dim} is out of bounds of the source tensor with dim "
+            f"{source.ndim}"
+        )
     if source.ndim == 0 and n != 1:
         if op == "index_add_":
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
@@ -214,7 +219,7 @@ class IndexFillBackward0(OpNode):
 
     def forward(self, a: np.ndarray, value: Any, dim: int, index: np.ndarray) -> Any:
         self.dim, self.index = dim, index
-        out = a.copy()
+        out = a.copy(order="K")  # (torch's layout: a clone)
         with np.errstate(all="ignore"):
             fill = np.asarray(value).astype(a.dtype)
         _along(out, dim)[index] = fill
@@ -252,6 +257,11 @@ class IndexFillBackward1(IndexFillBackward0):
 def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     """A copy of ``input`` with the slices at ``index`` along ``dim`` filled with ``value``."""
     dim = _wrap_dim(dim, input.ndim)
+    if isinstance(value, Tensor) and value.ndim:  # (torch checks the value first)
+        raise RuntimeError(
+            "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+            f"{value.ndim} dimension(s)."
+        )
     idx = index_array(
         index, "index_fill_", "index_fill_(): Expected dtype int64 for index.", True, IndexError
     )
@@ -263,11 +273,6 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
         raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
     idx = _vector(idx) if input._data.size else np.zeros(0, np.intp)
     if isinstance(value, Tensor):
-        if value.ndim:
-            raise RuntimeError(
-                "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
-                f"{value.ndim} dimension(s)."
-            )
         out = IndexFillBackward1.apply(input, value, dim=dim, index=idx)
     else:
         out = IndexFillBackward0.apply(input, value, dim=dim, index=idx)
@@ -302,6 +307,10 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
     dim = _wrap_dim(dim, input.ndim)
     if index.ndim > 1:
         raise IndexError("index_copy_(): Index should have dimension 1 or 0 (got 2)")
+    if source.ndim == 0 and index.numel() != 1:  # (torch checks the ranks before the dtypes)
+        _check_source("index_copy_", input, source, dim, index.numel())
+    if input.ndim and source.ndim and input.ndim != source.ndim:
+        _check_copy_slices(input, source, dim)
     idx = _vector(
         index_array(
             index,
@@ -355,7 +364,7 @@ class TakeBackward0(OpNode):
 
     def forward(self, a: np.ndarray, index: np.ndarray) -> Any:
         self.shape, self.index = a.shape, index
-        return a.reshape(-1)[index]
+        return np.asarray(a.reshape(-1)[index], order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> Tensor:
         zeros = Tensor._make(np.zeros(self.shape, g._data.dtype), False, None, 0)

@@ -77,8 +77,12 @@ class SortBackward0(_SelectAlongDim):
         if a.ndim == 0:
             self.indices = np.zeros((), np.int64)
             return a.copy(), self.indices.copy()
-        self.indices = sort_indices(a, dim, descending).astype(np.int64)
-        return np.take_along_axis(a, self.indices, axis=dim), self.indices.copy()
+        indices = sort_indices(a, dim, descending)
+        values = np.empty_like(a)  # (torch's results keep the input's layout)
+        values[...] = np.take_along_axis(a, indices, axis=dim)
+        self.indices = np.empty_like(a, dtype=np.int64)
+        self.indices[...] = indices
+        return values, self.indices.copy(order="K")
 
 
 class SortBackward1(SortBackward0):
@@ -118,7 +122,9 @@ def argsort(
     a = input._data
     if a.ndim == 0:
         return Tensor._make(np.zeros((), np.int64), False, None, 0)
-    return Tensor._make(sort_indices(a, dim, bool(descending)).astype(np.int64), False, None, 0)
+    indices = np.empty_like(a, dtype=np.int64)  # (torch's layout: the input's)
+    indices[...] = sort_indices(a, dim, bool(descending))
+    return Tensor._make(indices, False, None, 0)
 
 
 class TopkBackward0(_SelectAlongDim):

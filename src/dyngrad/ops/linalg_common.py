@@ -151,6 +151,14 @@ def node_outputs(node: Any, names: tuple[str, ...]) -> tuple[Tensor, ...]:
     return outs
 
 
+def lapack_layout(x: np.ndarray) -> np.ndarray:
+    """``x`` with each matrix stored column by column (LAPACK's layout, which torch's
+    factorizations return: strides (..., 1, m)); the layout decides where ``view`` works."""
+    if x.ndim < 2:
+        return x
+    return np.swapaxes(np.ascontiguousarray(np.swapaxes(x, -1, -2)), -1, -2)
+
+
 def sym(x: Tensor) -> Tensor:
     """(X + Xᵀ) / 2 over the last two dims."""
     return (x + x.mT) * 0.5  # type: ignore[attr-defined,no-any-return]

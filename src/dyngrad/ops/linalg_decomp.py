@@ -33,6 +33,7 @@ from .linalg_common import (
     check_outputs,
     check_square,
     constant,
+    lapack_layout,
     result_type,
     sym,
     watch_outputs,
@@ -81,7 +82,7 @@ class LinalgInvExBackward0(OpNode):
 
     def forward(self, a: np.ndarray) -> Any:
         try:
-            return np.linalg.inv(a)
+            return lapack_layout(np.linalg.inv(a))
         except np.linalg.LinAlgError:
             raise _singular_error("linalg.inv", a) from None
 
@@ -262,11 +263,11 @@ class LinalgSolveExBackward0(OpNode):
         self.left, self.vector = left, vector
         try:
             if vector:  # (only with left=True: torch refuses a vector B for XA = B)
-                return np.linalg.solve(a, b[..., None])[..., 0]
+                return lapack_layout(np.linalg.solve(a, b[..., None])[..., 0])  # (as torch's)
             if left:
-                return np.linalg.solve(a, b)
-            return np.swapaxes(
-                np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2
+                return lapack_layout(np.linalg.solve(a, b))
+            return np.ascontiguousarray(
+                np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
             )
         except np.linalg.LinAlgError:
             raise LinAlgError(
@@ -310,6 +311,8 @@ def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
             "linalg.solve: Expected A and B to have the same dtype, but found A of type "
             f"{_TYPE_NAMES[A.dtype.name]} and B of type {_TYPE_NAMES[B.dtype.name]} instead"
         )
+    if B.ndim == 0:
+        raise RuntimeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
     vector = _is_vector_rhs(A, B)
     n = A.shape[-1]
     rows, cols = (B.shape[-1], 1) if vector else B.shape[-2:]
@@ -342,6 +345,31 @@ def _first_failing_minor(a: np.ndarray) -> int:
     return n
 
 
+def cholesky_partial(a: np.ndarray) -> np.ndarray:
+    """LAPACK potf2's result for matrices that need not be positive-definite: column j gets
+    d = a_jj − Σ_{k<j} l_jk²; if d > 0, l_jj = √d and l_ij = (a_ij − Σ_{k<j} l_ik l_jk) / l_jj
+    below it; else d is stored as l_jj and the later columns keep a's lower triangle."""
+    low = np.tril(a)
+    n = a.shape[-1]
+    with np.errstate(all="ignore"):  # inf entries give NaN, as in LAPACK
+        for m in low.reshape(-1, n, n):
+            for j in range(n):
+                d = m[j, j] - m[j, :j] @ m[j, :j]
+                m[j, j] = d
+                if not d > 0:
+                    break
+                m[j, j] = np.sqrt(d)
+                m[j + 1 :, j] = (m[j + 1 :, j] - m[j + 1 :, :j] @ m[j, :j]) / m[j, j]
+    return low
+
+
+def cholesky_info(low: np.ndarray) -> np.ndarray:
+    """potrf's info per matrix: the order of the first diagonal entry of the (partial) factor
+    that is not > 0 (the failing leading minor), or 0."""
+    bad = ~(np.diagonal(low, axis1=-2, axis2=-1) > 0)
+    return np.where(bad.any(-1), bad.argmax(-1) + 1, 0).astype(np.int32)
+
+
 def _not_pd_error(a: np.ndarray) -> LinAlgError:
     mats = a.reshape(-1, *a.shape[-2:])
     for i, m in enumerate(mats):
@@ -364,13 +392,28 @@ class LinalgCholeskyExBackward0(OpNode):
     promote = OWN
     save_output = True
 
-    def forward(self, a: np.ndarray, upper: bool) -> Any:
+    def forward(self, a: np.ndarray, upper: bool, check_errors: bool = True) -> Any:
+        """``check_errors=False`` (cholesky_ex): a matrix that is not positive-definite gets
+        LAPACK's partial factor instead of an error."""
         self.upper = upper
         try:
             low = np.linalg.cholesky(a)
         except np.linalg.LinAlgError:
-            raise _not_pd_error(a) from None
-        return np.ascontiguousarray(np.swapaxes(low, -1, -2)) if upper else low
+            if check_errors:
+                raise _not_pd_error(a) from None
+            low = cholesky_partial(np.swapaxes(a, -1, -2) if upper else a)
+        else:
+            if np.isnan(np.diagonal(low, axis1=-2, axis2=-1)).any():  # NaN input: as LAPACK
+                low = cholesky_partial(np.swapaxes(a, -1, -2) if upper else a)
+                info = cholesky_info(low).reshape(-1)
+                if check_errors and info.any():
+                    i = int(np.argmax(info != 0))
+                    raise LinAlgError(
+                        f"linalg.cholesky: {batch_prefix(a.shape, i)}The factorization could not "
+                        "be completed because the input is not positive-definite (the leading "
+                        f"minor of order {info[i]} is not positive-definite)."
+                    )
+        return lapack_layout(np.swapaxes(low, -1, -2) if upper else low)
 
     def backward(self, g: Tensor) -> Tensor:
         low = self.saved_output

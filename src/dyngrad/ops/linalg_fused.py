@@ -143,6 +143,9 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
         as_vector = input.expand(mat.shape[0]) if broadcast else input  # type: ignore[attr-defined]
     else:
         as_vector = input
+    if input.ndim == 0 and mat.ndim == 2 and vec.ndim == 1 and mat.shape[1] != vec.shape[0]:
+        # (torch's size-mismatch message reads input.size(0))
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     _check_mv(as_vector, mat, vec)
     return AddmvBackward0.apply(input, mat, vec, beta=beta, alpha=alpha)
 
@@ -178,7 +181,12 @@ class BaddbmmBackward0(OpNode):
 def baddbmm(
     input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1
 ) -> Tensor:
-    """``beta·input + alpha·bmm(batch1, batch2)``; ``input`` broadcasts to the product's shape."""
+    """``beta·input + alpha·bmm(batch1, batch2)``; ``input`` broadcasts to the product's shape.
+
+    As in torch, the product's sizes are read (IndexError for a missing dim) and ``input``
+    is expanded to them before the batches' ranks are checked."""
+    sizes = (batch1.size(0), batch1.size(1), batch2.size(2))  # type: ignore[attr-defined]
+    input.expand(*sizes)  # type: ignore[attr-defined]
     _check_bmm(batch1, batch2)
     if not input.dtype is batch1.dtype is batch2.dtype:
         raise RuntimeError(
@@ -187,5 +195,4 @@ def baddbmm(
             f"{_C_TYPE_NAMES[batch1.dtype.name]}, batch2: {_C_TYPE_NAMES[batch2.dtype.name]}"
         )
     _no_bool("baddbmm", batch1, batch2)
-    input.expand(batch1.shape[0], batch1.shape[1], batch2.shape[2])  # type: ignore[attr-defined]
     return BaddbmmBackward0.apply(input, batch1, batch2, beta=beta, alpha=alpha)

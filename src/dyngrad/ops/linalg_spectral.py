@@ -26,12 +26,14 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import FUNCTIONS, OWN, OpNode, register
+from ._registry import _TYPE_NAMES, FUNCTIONS, OWN, OpNode, register
 from .linalg import matmul
 from .linalg_common import (
+    LinAlgError,
     check_float,
     check_matrix,
     constant,
+    lapack_layout,
     node_outputs,
     off_diagonal_reciprocal,
     result_type,
@@ -85,8 +87,10 @@ class LinalgQrBackward0(OpNode):
     def forward(self, a: np.ndarray, mode: str) -> Any:
         self.mode = mode
         if mode == "r":
-            return np.empty(0, a.dtype), np.linalg.qr(a, mode="r")
+            r_only = np.linalg.qr(a, mode="r")
+            return np.empty(0, a.dtype), lapack_layout(r_only)  # type: ignore[arg-type]
         q, r = np.linalg.qr(a, mode=mode)  # type: ignore[call-overload]
+        q, r = lapack_layout(q), lapack_layout(r)
         if _recording(self):
             self.q, self.r = q, r
         return q, r
@@ -150,6 +154,31 @@ def qr(input: Tensor, some: bool = True) -> Any:
 # --- SVD -----------------------------------------------------------------------------
 
 
+_SVD_NON_FINITE = (
+    "linalg.svd: The algorithm failed to converge because the input matrix contained "
+    "non-finite values."
+)
+
+
+def lapack_svd(a: np.ndarray, full_matrices: bool, compute_uv: bool = True) -> Any:
+    """NumPy's SVD, with torch's answer for non-finite input: NaN anywhere raises torch's
+    LinAlgError; a matrix with ±inf (and no NaN) gets NaN factors. Note: LAPACK is never
+    given such a matrix (sgesdd can loop forever on one with -inf entries)."""
+    finite = np.isfinite(a)
+    if finite.all():
+        return np.linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)  # type: ignore[call-overload]
+    if np.isnan(a).any():
+        raise LinAlgError(_SVD_NON_FINITE)
+    bad = ~finite.all(axis=(-2, -1))  # per matrix of the batch (0-d for one matrix)
+    result = np.linalg.svd(  # type: ignore[call-overload]
+        np.where(bad[..., None, None], 0, a), full_matrices=full_matrices, compute_uv=compute_uv
+    )
+    parts = tuple(result) if compute_uv else (result,)
+    for part in parts:
+        part[bad] = np.nan
+    return parts if compute_uv else result
+
+
 class LinalgSvdBackward0(_OutputGradients, OpNode):
     """A = U diag(S) Vh (see the module docstring for Ā); also svdvals, whose node (as
     torch's) computes U and Vh as outputs that only the backward sees."""
@@ -161,9 +190,11 @@ class LinalgSvdBackward0(_OutputGradients, OpNode):
         self.compute_uv, self.full_matrices = compute_uv, full_matrices
         if not _recording(self):
             if not compute_uv:
-                return np.linalg.svd(a, compute_uv=False)
-            return tuple(np.linalg.svd(a, full_matrices=full_matrices))
-        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices and compute_uv)
+                return lapack_svd(a, False, compute_uv=False)
+            u, s, vh = lapack_svd(a, full_matrices)
+            return lapack_layout(u), s, lapack_layout(vh)
+        u, s, vh = lapack_svd(a, full_matrices and compute_uv)
+        u, vh = lapack_layout(u), lapack_layout(vh)
         self.u, self.s, self.vh = u, s, vh
         return u, s, vh
 
@@ -259,6 +290,7 @@ class LinalgEighBackward0(_OutputGradients, OpNode):
         if not compute_v and not _recording(self):
             return np.linalg.eigvalsh(a, UPLO=uplo)  # type: ignore[call-overload]
         w, v = np.linalg.eigh(a, UPLO=uplo)  # type: ignore[call-overload]
+        v = lapack_layout(v)
         if _recording(self):
             self.w, self.v = w, v
         return w, v
@@ -331,7 +363,7 @@ class LinalgPinvBackward0(OpNode):
             keep = _keep(np.abs(w), atol, rtol, a)
             inv_w = np.where(keep, 1 / np.where(keep, w, 1), 0).astype(a.dtype)
             return np.matmul(v * inv_w[..., None, :], np.swapaxes(v, -1, -2))
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = lapack_svd(a, False)
         keep = _keep(s, atol, rtol, a)
         inv_s = np.where(keep, 1 / np.where(keep, s, 1), 0).astype(a.dtype)
         return np.matmul(np.swapaxes(vh, -1, -2) * inv_s[..., None, :], np.swapaxes(u, -1, -2))
@@ -366,6 +398,14 @@ def linalg_pinv(
     A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False
 ) -> Tensor:
     """The Moore-Penrose pseudo-inverse (via the SVD, or eigh when ``hermitian``)."""
+    if isinstance(atol, (int, float)) and rtol is None:
+        A.size(-2)  # type: ignore[attr-defined]  # torch reads the rows first (IndexError)
+    if A.ndim < 2 or A.dtype.name not in ("float32", "float64", "complex64", "complex128"):
+        shape = ", ".join(map(str, A.shape))
+        raise RuntimeError(
+            f"linalg.pinv({_TYPE_NAMES.get(A.dtype.name, A.dtype.name)}{{[{shape}]}}): expected "
+            "a tensor with 2 or more dimensions of float, double, cfloat or cdouble types"
+        )
     check_matrix("linalg.pinv", A)
     check_float("linalg.pinv", A)
     return LinalgPinvBackward0.apply(A, atol=_number(atol), rtol=_number(rtol), hermitian=hermitian)  # type: ignore[no-any-return]

@@ -102,7 +102,8 @@ class ConstantPadNdBackward0(OpNode):
         for axis, left, right in widths:
             spec[axis] = (left, right)
         fill = np.array(value).astype(a.dtype) if a.dtype.kind != "b" else bool(value)
-        return np.pad(out, spec, mode="constant", constant_values=fill)
+        padded = np.pad(out, spec, mode="constant", constant_values=fill)
+        return np.asarray(padded, order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> Tensor:
         return ConstantPadNdBackward0.apply(g, pad=tuple(-p for p in self.pad), value=0)  # type: ignore[no-any-return]

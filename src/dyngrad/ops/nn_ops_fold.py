@@ -115,12 +115,12 @@ def _dims(shape: Any) -> str:
 def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
            stride: Any = 1) -> Tensor:  # fmt: skip
     """Sliding windows of ``(N, C, H, W)`` (or ``(C, H, W)``) as columns ``(N, C·kH·kW, L)``."""
+    k, d, p, s = _pairs(kernel_size, dilation, padding, stride, "unfold")  # (checked first)
     if input.ndim < 3:
         raise IndexError(
             f"Dimension out of range (expected to be in range of [{-max(input.ndim, 1)}, "
             f"{max(input.ndim, 1) - 1}], but got {input.ndim})"
         )
-    k, d, p, s = _pairs(kernel_size, dilation, padding, stride, "unfold")
     if input.ndim not in (3, 4) or 0 in input.shape[input.ndim - 3 :]:
         raise RuntimeError(
             "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "

@@ -82,7 +82,7 @@ def _prepare(op: str, input: Tensor, dim: Any, dtype: Any) -> tuple[Tensor, int 
     axis = single_dim(op, dim, input.ndim)
     if dtype is not None:
         input = input.to(dtype)  # type: ignore[attr-defined]
-    if input.dtype.np.kind != "f":
+    if input.dtype.np.kind != "f" and input._data.size:  # (no kernel runs on no elements)
         last = axis is None or axis == input.ndim - 1
         kernel = f"{op}_lastdim_kernel_impl" if last else f"{op}_kernel_impl"
         raise not_implemented_for(kernel, input.dtype.np)
@@ -97,6 +97,8 @@ def softmax(input: Tensor, dim: int, dtype: _dtype.dtype | None = None) -> Tenso
     tensor([0.5000, 0.5000])
     """
     x, axis = _prepare("softmax", input, dim, dtype)
+    if x.dtype.np.kind != "f":  # empty: torch returns it in its own dtype
+        return x.clone()  # type: ignore[attr-defined,no-any-return]
     return SoftmaxBackward0.apply(x, dim=axis)  # type: ignore[no-any-return]
 
 
@@ -108,4 +110,6 @@ def log_softmax(input: Tensor, dim: int, dtype: _dtype.dtype | None = None) -> T
     tensor([    0., -1000.])
     """
     x, axis = _prepare("log_softmax", input, dim, dtype)
+    if x.dtype.np.kind != "f":  # empty: torch returns it in its own dtype
+        return x.clone()  # type: ignore[attr-defined,no-any-return]
     return LogSoftmaxBackward0.apply(x, dim=axis)  # type: ignore[no-any-return]

@@ -61,7 +61,8 @@ class _WholeSelect(OpNode):
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
         share = _even_share(x._data, self.saved_output._data, None, nan_ties=True)
-        return g * constant(share)  # type: ignore[operator]
+        # (as torch: exact zeros away from the ties, even for an inf/NaN ȳ, not ȳ · 0)
+        return where(constant(share != 0), g * constant(share), 0.0)
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
         """ẏ = the mean of ẋ over the xᵢ equal to y (NaN when y is NaN, as torch)."""

@@ -55,8 +55,10 @@ class LinalgVectorNormBackward0(OpNode):
             out = np.sum(absx**p, axis=axis, keepdims=keepdim) ** (1.0 / p)
         return np.asarray(out).astype(a.dtype, copy=False)
 
-    def backward(self, g: Tensor) -> Tensor:
+    def backward(self, g: Tensor) -> Tensor | None:
         (x,) = self.saved_tensors
+        if self.p == 0:  # (torch: no gradient at all, not zeros: x.grad stays None)
+            return None
         g_full = expand_reduced(g, self.shape, self.dims, self.keepdim)
         return self._grad(x, self.saved_output, g_full)
 

@@ -44,7 +44,7 @@ class CumsumBackward0(OpNode):
             return a.astype(out_dtype)
         if reverse:
             return np.flip(np.cumsum(np.flip(a, axis), axis=axis, dtype=out_dtype), axis)
-        return np.cumsum(a, axis=axis, dtype=out_dtype)
+        return np.asarray(np.cumsum(a, axis=axis, dtype=out_dtype), order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> Tensor:
         return CumsumBackward0.apply(g, axis=self.axis, reverse=not self.reverse)  # type: ignore[no-any-return]
@@ -83,7 +83,7 @@ class CumprodBackward0(OpNode):
         out_dtype = _scan_dtype(a, dtype)
         if axis is None:
             return a.astype(out_dtype)
-        return np.cumprod(a, axis=axis, dtype=out_dtype)
+        return np.asarray(np.cumprod(a, axis=axis, dtype=out_dtype), order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors

@@ -66,10 +66,15 @@ class _Moments(OpNode):
     promote = OWN
     save = (0,)
 
-    def forward(self, a: np.ndarray, dims: Any, correction: float, keepdim: bool, kind: str) -> Any:
+    def forward(
+        self, a: np.ndarray, dims: Any, correction: float, keepdim: bool, kind: str,
+        empty_dim: bool = False,
+    ) -> Any:  # fmt: skip
+        """``empty_dim``: dim=() given (all dims), where torch's derivatives count N = 1."""
         self.shape, self.dims, self.keepdim = a.shape, dims, keepdim
         self.n = _reduced(a.shape, dims)
-        self.dof = self.n - correction  # signed (see the module's note)
+        self.empty_dim = empty_dim
+        self.dof = (1 if empty_dim else self.n) - correction  # signed (see the module's note)
         self.is_std = kind.startswith("std")
         variance, mean = _moments(a, dims, correction, keepdim)
         spread = np.sqrt(variance) if kind.startswith("std") else variance
@@ -90,6 +95,9 @@ class _Moments(OpNode):
     def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
         # Note: with d = N − correction ≤ 0 the gradients are inf/NaN, silently, as in torch.
         with np.errstate(all="ignore"):
+            if self.n_outputs == 2 and grads[0] is None:  # only μ̄: torch leaves out the
+                self.saved_tensors  # noqa: B018 - spread's term (no 0 · NaN); checks versions
+                return (self.full(grads[1]) / self.n,)  # type: ignore[operator]
             return super().apply_backward(grads)
 
     def centred(self, x: Tensor) -> Tensor:
@@ -112,7 +120,7 @@ class _Moments(OpNode):
 
         Note: over all elements (no ``dim``) with d ≤ 0 torch's derivative is instead
         inf · |x − μ| (+inf, NaN where x = μ), in both modes; matched as observed."""
-        if self.dims is None and self.dof <= 0:
+        if self.dims is None and self.dof <= 0 and not self.empty_dim:
             return self.centred(x).abs() * _INF  # type: ignore[attr-defined,no-any-return]
         return self.centred(x) * (2.0 * self.inv_dof())  # type: ignore[operator]
 
@@ -188,7 +196,11 @@ def _moments_call(
             UserWarning,
             stacklevel=3,
         )
-    return node.apply(input, dims=dims, correction=float(correction), keepdim=keepdim, kind=name)
+    empty_dim = isinstance(dim, (tuple, list)) and not dim
+    return node.apply(
+        input, dims=dims, correction=float(correction), keepdim=keepdim, kind=name,
+        empty_dim=empty_dim,
+    )  # fmt: skip
 
 
 @register

@@ -54,7 +54,7 @@ class CatBackward0(OpNode):
         kept = [a for a in arrays if not _is_legacy_empty(a)]
         if not kept:
             return np.empty((0,), arrays[0].dtype)
-        return np.concatenate(kept, axis=dim)
+        return np.asarray(np.concatenate(kept, axis=dim), order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         grads: list[Any] = []
@@ -112,7 +112,7 @@ class StackBackward0(OpNode):
 
     def forward(self, *arrays: np.ndarray, dim: int) -> Any:
         self.dim = dim
-        return np.stack(arrays, axis=dim)
+        return np.asarray(np.stack(arrays, axis=dim), order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return unbind(g, self.dim)

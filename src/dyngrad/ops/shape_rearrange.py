@@ -34,7 +34,7 @@ class RepeatBackward0(OpNode):
     def forward(self, a: np.ndarray, repeats: tuple[int, ...]) -> Any:
         self.shape = a.shape
         self.repeats = repeats
-        return np.tile(a, repeats)
+        return np.asarray(np.tile(a, repeats), order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> Tensor:
         reps = self.repeats
@@ -91,6 +91,8 @@ def repeat_interleave(
         positions = np.repeat(np.arange(len(counts), dtype=input._data.dtype), counts)
         return Tensor._make(positions, False, None, 0)
     x = flatten(input) if dim is None else input
+    if isinstance(repeats, Tensor) and repeats.ndim > 1:  # (torch checks it before dim)
+        raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
     d = 0 if dim is None else _wrap_size_dim(dim, input.ndim)  # a 0-d input has no dim
     if isinstance(repeats, Tensor):
         counts = _counts(repeats)
@@ -180,7 +182,7 @@ class RollBackward0(OpNode):
         self.shifts, self.dims = shifts, dims
         if dims is None:
             return np.roll(a, shifts[0])
-        return np.roll(a, shifts, axis=dims)
+        return np.asarray(np.roll(a, shifts, axis=dims), order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> Tensor:
         return roll(g, tuple(-s for s in self.shifts), self.dims)

@@ -71,6 +71,7 @@ class CopySlices(Node):
 
     fn: Node | None  # the in-place op's node
     index: Tensor  # the view's positions p
+    overlapping = False  # p repeats (an expanded view)
 
     def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
         g = grads[0]
@@ -78,6 +79,10 @@ class CopySlices(Node):
         n_others = len(self.next_functions) - 1
         if g is None:
             return (None,) * (1 + n_others)
+        if fn is not None and self.overlapping:  # torch writes f's gradient into the view
+            from ._registry import INTERNAL_OVERLAP_MESSAGE
+
+            raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
         flat = g.reshape(-1)
         index = self.index.reshape(-1)
         region = None
@@ -142,6 +147,9 @@ def rebase_view(view: Tensor, fn: Node | None) -> None:
     node = _make(CopySlices, edges, metas)
     node.fn = fn
     node.index = index
+    node.overlapping = view._data.size > 1 and any(
+        st == 0 and n > 1 for n, st in zip(view._data.shape, view._data.strides)
+    )
     base._grad_fn = node
     base._output_nr = 0
     base._rg = True
