@@ -161,3 +161,32 @@ def _multi_grad_hook_run(m: Any) -> Any:
 
 def test_register_multi_grad_hook_matches_torch() -> None:
     assert outcome(_multi_grad_hook_run, dyngrad) == outcome(_multi_grad_hook_run, torch)
+
+
+def _gradient_edge_run(m: Any) -> Any:
+    graph = m.autograd.graph
+    x = m.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    z = (y * y).sum()
+    edge = graph.get_gradient_edge(y)
+    out: list[Any] = [type(edge.node).__name__, edge.output_nr, edge.ownership_token]
+    out.append(m.autograd.grad(z, edge, retain_graph=True))
+    out.append(m.autograd.grad(z, [x, edge]))
+    leaf = graph.get_gradient_edge(x)
+    out.append((type(leaf.node).__name__, leaf.output_nr))
+    w = m.ones(2, requires_grad=True)
+    out.append(m.autograd.grad((x * 3).sum(), graph.get_gradient_edge(w), allow_unused=True))
+    for bad in (
+        lambda: graph.get_gradient_edge(m.ones(2)),
+        lambda: m.autograd.grad((x * 3).sum(), graph.get_gradient_edge(w)),
+        lambda: m.autograd.grad((x * 3).sum(), graph.get_gradient_edge(w), materialize_grads=True),
+    ):
+        try:
+            bad()
+        except RuntimeError as exc:
+            out.append(str(exc))
+    return out
+
+
+def test_gradient_edges_match_torch() -> None:
+    assert outcome(_gradient_edge_run, dyngrad) == outcome(_gradient_edge_run, torch)

@@ -60,7 +60,7 @@ __all__ = [
 def _as_tuple(x: Any) -> tuple[Any, ...]:
     if x is None:
         return ()
-    if isinstance(x, tensor_type()):
+    if isinstance(x, tensor_type()) or hasattr(x, "output_nr"):  # (a graph.GradientEdge)
         return (x,)
     return tuple(x)
 
@@ -210,8 +210,15 @@ def grad(
         retain_graph = create_graph
     if not ins:
         raise RuntimeError("`inputs` argument to `grad()` cannot be empty.")
+    from .graph_extras import GradientEdge
+
     for t in ins:
-        if not isinstance(t, Tensor):
+        if isinstance(t, GradientEdge):
+            if materialize_grads:
+                raise RuntimeError(
+                    "materialize_grads cannot be used when the given input is a GradientEdge"
+                )
+        elif not isinstance(t, Tensor):
             raise TypeError("grad(): inputs must be tensors")
     result = run_backward(
         outs, _make_grads(outs, grads), retain_graph, create_graph, inputs=ins, accumulate=False

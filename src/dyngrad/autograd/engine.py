@@ -502,7 +502,9 @@ def _run_post_hooks(node: Node, out: tuple[Any, ...], grads: list[Any]) -> tuple
     return out
 
 
-def _input_edge(t: Tensor) -> tuple[Node, int]:
+def _input_edge(t: Any) -> tuple[Node, int]:
+    if isinstance(t, tuple):  # a graph.GradientEdge (node, output_nr, token)
+        return t[0], t[1]
     if t._view is not None:
         refresh_view(t)
     if t._grad_fn is not None:

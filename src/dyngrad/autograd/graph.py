@@ -473,7 +473,9 @@ class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - torch's name
 
 # torch.autograd.graph's other public names (kept in a module of their own)
 from .graph_extras import (  # noqa: E402, F401
+    GradientEdge,
     disable_saved_tensors_hooks,
+    get_gradient_edge,
     increment_version,
     register_multi_grad_hook,
 )

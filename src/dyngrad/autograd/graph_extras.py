@@ -1,16 +1,46 @@
 """``torch.autograd.graph``'s smaller tools, re-exported by ``dyngrad.autograd.graph``:
 ``disable_saved_tensors_hooks`` (forbid pack/unpack hooks in a region),
-``increment_version`` (declare an in-place change made behind autograd's back) and
-``register_multi_grad_hook`` (one hook for the gradients of several tensors)."""
+``increment_version`` (declare an in-place change made behind autograd's back),
+``register_multi_grad_hook`` (one hook for the gradients of several tensors) and
+``get_gradient_edge`` (a tensor's place in the graph, usable as an input of
+``autograd.grad`` after the tensor itself is gone or changed)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from .graph import grad_accumulator, saved_hooks, version_counter
 
-__all__ = ["disable_saved_tensors_hooks", "increment_version", "register_multi_grad_hook"]
+__all__ = [
+    "disable_saved_tensors_hooks",
+    "increment_version",
+    "register_multi_grad_hook",
+    "GradientEdge",
+    "get_gradient_edge",
+]
+
+
+class GradientEdge(NamedTuple):
+    """An edge of the graph: the node a gradient enters, and which of its outputs."""
+
+    node: Any
+    output_nr: int
+    ownership_token: Any = None
+
+
+def get_gradient_edge(tensor: Any) -> GradientEdge:
+    """The edge through which ``tensor``'s gradient flows: its ``grad_fn`` and output number,
+    or its gradient accumulator for a leaf."""
+    from .engine import _input_edge
+
+    if not tensor.requires_grad:
+        raise RuntimeError(
+            "It is not possible to get the gradient edge for a Tensor that does not require "
+            "gradients"
+        )
+    node, nr = _input_edge(tensor)
+    return GradientEdge(node, nr)
 
 
 class disable_saved_tensors_hooks:  # noqa: N801 - torch's name
