@@ -36,6 +36,24 @@ def _sgd(params: list[np.ndarray], grads: list[np.ndarray], lr: float) -> None:
         p -= np.float32(lr) * g
 
 
+def _mlp_head_step(
+    f: np.ndarray, y: np.ndarray, params: list[np.ndarray], need_df: bool
+) -> tuple[list[np.ndarray], np.ndarray | None]:
+    """Linear-ReLU-Linear-ReLU-Linear on ``f`` with cross-entropy, backward by hand: the six
+    parameter gradients, and (with ``need_df``) the gradient with respect to ``f``."""
+    w1, b1, w2, b2, w3, b3 = params
+    h1 = np.maximum(f @ w1.T + b1, 0)
+    h2 = np.maximum(h1 @ w2.T + b2, 0)
+    z = h2 @ w3.T + b3
+    _, dz = softmax_cross_entropy(z, y)
+    g_w3, g_b3 = dz.T @ h2, dz.sum(axis=0)
+    d2 = (dz @ w3) * (h2 > 0)
+    g_w2, g_b2 = d2.T @ h1, d2.sum(axis=0)
+    d1 = (d2 @ w2) * (h1 > 0)
+    g_w1, g_b1 = d1.T @ f, d1.sum(axis=0)
+    return [g_w1, g_b1, g_w2, g_b2, g_w3, g_b3], (d1 @ w1 if need_df else None)
+
+
 class MLP:
     """Linear-ReLU-Linear-ReLU-Linear with cross-entropy."""
 
@@ -44,19 +62,8 @@ class MLP:
         self.lr = lr
 
     def step_fn(self, x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
-        w1, b1, w2, b2, w3, b3 = self.params
-
         def run() -> list[np.ndarray]:
-            h1 = np.maximum(x @ w1.T + b1, 0)
-            h2 = np.maximum(h1 @ w2.T + b2, 0)
-            z = h2 @ w3.T + b3
-            _, dz = softmax_cross_entropy(z, y)
-            g_w3, g_b3 = dz.T @ h2, dz.sum(axis=0)
-            d2 = (dz @ w3) * (h2 > 0)
-            g_w2, g_b2 = d2.T @ h1, d2.sum(axis=0)
-            d1 = (d2 @ w2) * (h1 > 0)
-            g_w1, g_b1 = d1.T @ x, d1.sum(axis=0)
-            grads = [g_w1, g_b1, g_w2, g_b2, g_w3, g_b3]
+            grads, _ = _mlp_head_step(x, y, self.params, need_df=False)
             _sgd(self.params, grads, self.lr)
             return grads
 
@@ -126,7 +133,8 @@ class LeNet:
         self.lr = lr
 
     def step_fn(self, x: np.ndarray, y: np.ndarray) -> Callable[[], Any]:
-        cw1, cb1, cw2, cb2, w1, b1, w2, b2, w3, b3 = self.params
+        cw1, cb1, cw2, cb2 = self.params[:4]
+        head_params = self.params[4:]
 
         def run() -> list[np.ndarray]:
             c1, cols1 = conv_forward(x, cw1, cb1)
@@ -135,22 +143,13 @@ class LeNet:
             c2, cols2 = conv_forward(p1, cw2, cb2)
             r2 = np.maximum(c2, 0)
             p2, i2 = maxpool2_forward(r2)
-            f = p2.reshape(p2.shape[0], -1)
-            h1 = np.maximum(f @ w1.T + b1, 0)
-            h2 = np.maximum(h1 @ w2.T + b2, 0)
-            z = h2 @ w3.T + b3
-            _, dz = softmax_cross_entropy(z, y)
-            g_w3, g_b3 = dz.T @ h2, dz.sum(axis=0)
-            d2 = (dz @ w3) * (h2 > 0)
-            g_w2, g_b2 = d2.T @ h1, d2.sum(axis=0)
-            d1 = (d2 @ w2) * (h1 > 0)
-            g_w1, g_b1 = d1.T @ f, d1.sum(axis=0)
-            df = (d1 @ w1).reshape(p2.shape)
+            head, d_f = _mlp_head_step(p2.reshape(p2.shape[0], -1), y, head_params, need_df=True)
+            df = d_f.reshape(p2.shape)  # type: ignore[union-attr]
             dc2 = maxpool2_backward(df, i2) * (c2 > 0)
             dp1, g_cw2, g_cb2 = conv_backward(dc2, cols2, p1.shape, cw2, need_dx=True)
             dc1 = maxpool2_backward(dp1, i1) * (c1 > 0)  # type: ignore[arg-type]
             _, g_cw1, g_cb1 = conv_backward(dc1, cols1, x.shape, cw1, need_dx=False)
-            grads = [g_cw1, g_cb1, g_cw2, g_cb2, g_w1, g_b1, g_w2, g_b2, g_w3, g_b3]
+            grads = [g_cw1, g_cb1, g_cw2, g_cb2, *head]
             _sgd(self.params, grads, self.lr)
             return grads
 

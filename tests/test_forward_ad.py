@@ -51,18 +51,9 @@ def _cases() -> list[Any]:
         if not info.forward_ad or "float64" not in info.dtypes:
             continue
         rng = np.random.default_rng(zlib.crc32(f"{info.name}/float64".encode()))
-        gap = ENGINE_GAPS.get(info.name)
-        marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
         for k, sample in enumerate(info.samples(rng, np.dtype("float64"))):
-            cases.append(
-                pytest.param(info, sample, id=f"{info.name}-{sample.name or k}", marks=marks)
-            )
+            cases.append(pytest.param(info, sample, id=f"{info.name}-{sample.name or k}"))
     return cases
-
-
-# Entries that meet a known gap of the forward-mode engine (not of an op's rule): expected
-# failures, strict, so fixing the gap shows up here.
-ENGINE_GAPS: dict[str, str] = {}
 
 
 def _inputs(module: Any, sample: Sample) -> list[Any]:

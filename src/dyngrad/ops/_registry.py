@@ -137,9 +137,6 @@ class _Scratch:
     (a thread-local read alone is ~40 ns) are no cheaper, so it stays."""
 
 
-_SCRATCH = _Scratch()  # (kept for code that names it; apply makes a fresh one)
-
-
 class OpNode(Node):
     """Base of the built-in ops' backward nodes (see the module docstring)."""
 

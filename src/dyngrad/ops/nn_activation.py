@@ -129,27 +129,24 @@ class GeluBackward0(OpNode):
         cdf = 0.5 * (1.0 + _erf_array(a * _SQRT_HALF).astype(a.dtype, copy=False))
         return a * cdf
 
-    def backward(self, g: Tensor) -> Tensor:
-        (x,) = self.saved_tensors
+    def _slope(self, x: Tensor) -> Tensor:
+        """dy/dx = Φ(x) + x·φ(x), or the tanh form's derivative (see the class docstring)."""
         if self.approximate == "tanh":
             x_sq = x * x
             t = (_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x_sq * x)).tanh()  # type: ignore[attr-defined]
             du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x_sq)
-            return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du)
+            return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du  # type: ignore[no-any-return]
         cdf = 0.5 * (1.0 + (x * _SQRT_HALF).erf())  # type: ignore[attr-defined]
         pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI  # type: ignore[attr-defined]
-        return g * (cdf + x * pdf)
+        return cdf + x * pdf  # type: ignore[no-any-return]
+
+    def backward(self, g: Tensor) -> Tensor:
+        (x,) = self.saved_tensors
+        return g * self._slope(x)
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
         """ẏ = ẋ·(Φ(x) + x·φ(x)), or ẋ times the tanh form's slope (see the class docstring)."""
-        if self.approximate == "tanh":
-            x_sq = x * x
-            t = (_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x_sq * x)).tanh()  # type: ignore[attr-defined]
-            du = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x_sq)
-            return dx * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du)
-        cdf = 0.5 * (1.0 + (x * _SQRT_HALF).erf())  # type: ignore[attr-defined]
-        pdf = (x * x * -0.5).exp() * _INV_SQRT_2PI  # type: ignore[attr-defined]
-        return dx * (cdf + x * pdf)
+        return dx * self._slope(x)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

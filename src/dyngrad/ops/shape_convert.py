@@ -23,6 +23,7 @@ from ._registry import (
     register,
 )
 from .indexing import CopyBackwards
+from .indexing_gather import broadcast_shapes
 
 __all__ = ["clone", "contiguous", "to", "copy_", "memory_format", "contiguous_format",
            "preserve_format"]  # fmt: skip
@@ -115,16 +116,7 @@ def copy_(input: Tensor, other: Any, non_blocking: bool = False) -> Tensor:
 
 def _check_broadcast_into(dst: tuple[int, ...], src: tuple[int, ...]) -> None:
     """torch's errors when ``src`` does not broadcast to exactly ``dst``'s shape."""
-    n = max(len(dst), len(src))
-    for k in range(1, n + 1):
-        a = dst[-k] if k <= len(dst) else 1
-        b = src[-k] if k <= len(src) else 1
-        if a != b and a != 1 and b != 1:
-            raise RuntimeError(
-                f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                f"non-singleton dimension {n - k}"
-            )
-    shape = np.broadcast_shapes(dst, src)
+    shape = broadcast_shapes(dst, src)
     if shape != dst:
         raise RuntimeError(
             f"output with shape [{', '.join(map(str, dst))}] doesn't match the broadcast shape "
