@@ -206,9 +206,6 @@ CASES: dict[str, Callable[[Any], Any]] = {
     "clamp_bool": lambda m: m.clamp(m.ones(2, dtype=m.bool), 0, 1),
 }
 
-# Where dyngrad does not match yet: the owner who holds the fix is named (strict: a fix
-# makes the test fail until the mark goes).
-XFAIL: dict[str, str] = {}
 # Same exception class, but the message is not compared (with the reason).
 MESSAGE_DIFFERS = {
     "mul_none": "None passes the registry (optional arguments such as clamp's bounds); "
@@ -228,15 +225,7 @@ def _key_phrases(message: str) -> tuple[list[str], list[str]]:
     return re.findall(r"'([A-Za-z_][\w.]*)'", message), re.findall(r"-?\d+", message)
 
 
-def _params() -> list[Any]:
-    out = []
-    for name in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=XFAIL[name])] if name in XFAIL else []
-        out.append(pytest.param(name, id=name, marks=marks))
-    return out
-
-
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", list(CASES))
 def test_hostile_input_raises_torchs_error(name: str) -> None:
     case = CASES[name]
     with warnings.catch_warnings():

@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\ncampaign: {stats.programs} programs, {stats.steps} steps, {stats.op_calls} op-table "
         f"calls, {stats.backward_passes} backward passes in {elapsed:.0f} s; "
         f"{sum(kinds.values())} failing programs, {len(kinds)} distinct failures; "
-        f"{sum(known.values())} programs hit known failures (xfail regression tests)"
+        f"{sum(known.values())} programs hit known torch limitations (known.py)"
     )
     for kind, n in kinds.most_common():
         print(f"  {n:6d}  {kind}")

@@ -40,4 +40,4 @@ def test_random_programs_agree_with_torch(data: Any) -> None:
     except FuzzFailure as exc:
         if find_known(str(exc)) is None:
             raise
-        reject()  # a known failure, pinned by its xfail test in test_regressions.py
+        reject()  # a torch limitation listed in known.py, tested in test_regressions.py

@@ -1,7 +1,8 @@
 """Every failure the differential fuzzer found, as a plain test (shrunk by hand to the few
-lines that matter). Fixed ones pass; the ones whose fix belongs to an op family still being
-worked on are ``xfail(strict=True)`` with the owner in the reason (``known.py`` lets the fuzzer
-count them apart), so a fix makes them fail until the mark goes.
+lines that matter); all of them pass. The two torch limitations listed in ``known.py`` have
+tests here too, checking that torch raises and that dyngrad gives torch's answer for the
+program rewritten the way torch accepts. Newer failures live beside this file, by area
+(``test_regressions_<area>.py``).
 
 Each test runs the same lines on dyngrad and torch (``m`` is the module) and compares.
 """
