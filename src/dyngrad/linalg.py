@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ._tensor import Tensor
 from .ops._registry import _TYPE_NAMES
 from .ops.linalg import matmul
@@ -112,8 +114,22 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
 
 
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> Any:
-    """(result, info) of solve."""
-    return _solve_ex_result((linalg_solve(A, B, left=left), _zero_info(A)))
+    """(result, info) of solve: info (of A's batch shape) is 0 for each matrix LU factorizes
+    with nonzero pivots, else the 1-based index of the first zero pivot; the result is then
+    what LAPACK's solve gives from those factors (±inf, NaN), as torch's (``check_errors``:
+    torch's error instead)."""
+    from ._creation import tensor
+    from .ops.linalg_decomp import singular_solve_error, solve_system
+    from .ops.linalg_solve import lu_info
+
+    result = solve_system(A, B, left, ex=True)
+    # a zero pivot divides by zero in the solve: a finite, non-empty result rules it out
+    if result._data.size and np.isfinite(result._data).all():
+        return _solve_ex_result((result, _zero_info(A)))
+    info = lu_info(A._data)
+    if check_errors and info.any():
+        raise singular_solve_error("torch.linalg.solve_ex", tuple(A.shape), info)
+    return _solve_ex_result((result, tensor(info)))
 
 
 def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -253,9 +269,11 @@ def matrix_rank(
     check_matrix("linalg.matrix_rank", A)
     if A.dtype.name not in ("float32", "float64", "complex64", "complex128"):
         raise RuntimeError("This function doesn't handle types other than float and double")
+    a = A._data
+    if a.size == 0:  # (torch answers 0 before looking at the shape, hermitian or not)
+        return tensor(np.zeros(a.shape[:-2], np.int64))
     if hermitian:
         check_square("linalg.eigh", A)
-    a = A._data
     s = np.abs(np.linalg.eigvalsh(a)) if hermitian else lapack_svd(a, False, compute_uv=False)
     atol = atol.item() if isinstance(atol, Tensor) else atol
     rtol = rtol.item() if isinstance(rtol, Tensor) else rtol

@@ -1,6 +1,6 @@
 """Fuzz failures that are torch's, not dyngrad's: torch itself fails on a valid program (its
 backward kernel raises) where dyngrad gives the gradient torch gives once the input is
-rewritten by hand. Each has a regression test in ``test_regressions.py`` that checks both
+rewritten by hand. Each has a regression test (``test_regressions*.py``) that checks both
 halves: torch raises, and dyngrad's answer equals torch's on the rewritten program. The
 bounded run and the campaign recognise them (by the failure's first line and an op in the
 program) and count them apart; anything else is a new failure.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 class Known:
     failure: str  # regex searched in the failure's first line
     program: str  # regex searched in the program text ("" matches any)
-    test: str  # the regression test in test_regressions.py
+    test: str  # the regression test (in tests/fuzz/test_regressions*.py)
     owner: str  # who holds the fix (torch, for the entries left)
 
 
@@ -27,6 +27,26 @@ def _ops(*names: str) -> str:
 
 KNOWN: list[Known] = [
     Known(
+        r"^backward #\d: torch raised RuntimeError: size mismatch \(got input: \[\d+\], target: \[1\]\)",
+        _ops("F.nll_loss", "F.nll_loss_all_ignored"),
+        "test_nll_loss_of_one_sample_with_a_one_element_target_backward",
+        "torch (its nll_loss backward refuses the (1,) target its forward took for a (C,) input)",
+    ),
+    Known(
+        r"^backward #\d: torch raised RuntimeError: adaptive_(avg|max)_pool2d_backward\(\): "
+        r"Expected grad_output to have non-zero size",
+        _ops(
+            "F.adaptive_avg_pool2d",
+            "F.adaptive_avg_pool2d_empty",
+            "F.adaptive_max_pool2d",
+            "F.adaptive_avg_pool1d",
+            "F.adaptive_max_pool1d",
+            "adaptive_max_pool1d",
+        ),
+        "test_adaptive_avg_pool2d_with_no_channels_has_an_empty_gradient",
+        "torch (its adaptive pool backward refuses the empty gradient its forward produced)",
+    ),
+    Known(
         r"^backward #\d: torch raised RuntimeError: output with shape \[[\d, ]*\] doesn't match "
         r"the broadcast shape",
         _ops("clamp", "clamp_nan", "clamp_more", "clamp_"),
@@ -34,7 +54,8 @@ KNOWN: list[Known] = [
         "torch (its clamp backward writes a broadcast gradient into the smaller input)",
     ),
     Known(
-        r"^backward #\d: torch raised RuntimeError: Found dtype (Float|Double|Half) but expected",
+        r"^(backward #\d|autograd.grad\(create_graph=True\)): torch raised RuntimeError: "
+        r"Found dtype (Float|Double|Half) but expected",
         _ops("F.huber_loss", "F.huber_loss_weight", "F.huber_loss_delta"),
         "test_huber_loss_keeps_the_input_dtype",
         "torch (its huber_loss backward fails when target's dtype is not input's)",

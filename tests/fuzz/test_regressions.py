@@ -923,9 +923,17 @@ def test_adaptive_max_pool_indices_changed_in_place() -> None:
 
 
 def test_every_known_failure_has_a_regression_test() -> None:
+    import re
+    from pathlib import Path
+
     from fuzz.known import KNOWN
 
-    missing = sorted({k.test for k in KNOWN} - set(globals()))
+    defined = {
+        name
+        for path in Path(__file__).parent.glob("test_regressions*.py")
+        for name in re.findall(r"^def (test_\w+)\(", path.read_text(), re.M)
+    }
+    missing = sorted({k.test for k in KNOWN} - defined)
     assert not missing, f"known.py names tests that do not exist: {missing}"
 
 
@@ -1113,6 +1121,23 @@ def test_pow_checks_its_saved_output_whatever_gradient_is_needed(
 
 
 @pytest.mark.filterwarnings("ignore:Using a target size")
+def test_nll_loss_of_one_sample_with_a_one_element_target_backward() -> None:
+    """torch's forward takes a (C,) input with a (1,) target but its backward raises "size
+    mismatch" (a torch limitation, listed in known.py); dyngrad gives the gradient torch gives
+    for the 0-d target its forward treats it as."""
+
+    def run(m: Any, target: Any) -> Any:
+        x = _leaf(m, [0.1, 0.2, 0.3, 0.4, 0.5])
+        y = m.nn.functional.nll_loss(x, m.tensor(target))
+        y.backward()
+        return y, x.grad
+
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        run(torch, [4])
+    for a, b in zip(run(dyngrad, [4]), run(torch, 4)):
+        _close(a, b)
+
+
 def test_huber_loss_keeps_the_input_dtype() -> None:
     """torch's huber_loss computes in the input's dtype (its backward then fails on a target
     of another dtype: a torch limitation, listed in known.py; dyngrad gives the gradient

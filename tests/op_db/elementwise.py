@@ -532,5 +532,24 @@ OPS += [
 
 from .elementwise_division import OPS as DIVISION_OPS  # noqa: E402
 from .elementwise_logical import OPS as LOGICAL_OPS  # noqa: E402
+from .elementwise_xlogy import OPS as XLOGY_OPS  # noqa: E402
 
-OPS += DIVISION_OPS + LOGICAL_OPS + EXISTING_OPS
+OPS += DIVISION_OPS + LOGICAL_OPS + EXISTING_OPS + XLOGY_OPS
+
+
+def _probabilities(rng: Any, dt: Any) -> list[Sample]:
+    x = rng.standard_normal((2, 3, 4)).astype(dt)
+    t = rng.random((2, 3, 4)).astype(dt)
+    return [Sample((x, t / t.sum(1, keepdims=True)))]
+
+
+# DivBackward1 (div by a Python number) is recorded only by torch's C++ composites; the
+# mean of cross_entropy over class probabilities is one that dyngrad writes the same way
+OPS.append(
+    OpInfo(
+        "div_by_number",
+        lambda m, x, t: m.nn.functional.cross_entropy(x, t),
+        _probabilities,
+        ("DivBackward1",),
+    )
+)

@@ -75,6 +75,7 @@ def _prelu_samples(rng: Any, dt: Any) -> list[Sample]:
         Sample((x((2, 4)), w3), name="error-channels"),
         Sample((x(()), w3), name="error-0-d"),
         Sample((x((2, 3)), arr(rng, (3, 1), dt)), name="error-weight-2d"),
+        Sample((x((2, 3)), arr(rng, (1, 1), dt)), name="error-weight-2d-single"),
     ]
 
 

@@ -86,6 +86,11 @@ def _conv2d_samples(rng: Any, dt: Any) -> list[Sample]:
         Sample((x(4, 8), x(6, 4, 3, 3), None), name="error-2-d-input"),
         Sample((x(1, 4, 8, 8), x(6, 4, 3), None), name="error-3-d-weight"),
         Sample((x(2, 4, 0, 8), x(6, 4, 3, 3), None), name="error-empty-spatial"),
+        Sample((x(2, 3, 6, 6), x(4, 3, 0, 3), None), name="error-kernel-zero"),
+        Sample(
+            (x(2, 3, 6, 6), x(4, 3, 2, 0), None), {"dilation": 2}, name="error-dilated-kernel-zero"
+        ),
+        Sample((x(0, 3, 5, 5), x(2, 3, 0, 3), None), name="error-empty-batch-empty-weight"),
     ]
 
 
@@ -145,6 +150,17 @@ def _conv_transpose2d_samples(rng: Any, dt: Any) -> list[Sample]:
             (x(1, 4, 2, 2), x(4, 6, 3, 3), None), {"output_padding": -1}, name="error-negative-op"
         ),
         Sample((x(4, 8), x(4, 6, 3, 3), None), name="error-2-d-input"),
+        Sample((x(2, 4, 5, 5), x(4, 0, 3, 3), None), name="error-empty-weight"),
+        Sample((x(2, 4, 5, 5), x(4, 3, 3, 0), None), name="error-kernel-zero"),
+        Sample((x(2, 4, 0, 5), x(4, 3, 3, 3), None), name="error-empty-spatial"),
+        Sample(
+            (x(0, 4, 5, 5), x(4, 3, 3, 3), x(3)),
+            {"output_padding": 2},
+            name="empty-batch-op-ignored",
+        ),
+        Sample(
+            (x(0, 2, 1, 1), x(2, 2, 2, 2), None), {"padding": 1}, name="empty-batch-empty-output"
+        ),
     ]
 
 
@@ -171,6 +187,7 @@ def _conv3d_samples(rng: Any, dt: Any) -> list[Sample]:
         ),  # fmt: skip
         Sample((x(2, 3, 3, 4), x(2, 2, 2, 2, 2), None), name="unbatched"),
         Sample((x(1, 2, 2, 2, 2), x(2, 2, 3, 3, 3), None), name="error-kernel-too-big"),
+        Sample((x(2, 2, 3, 4, 4), x(2, 2, 2, 2, 0), None), name="error-kernel-zero"),
     ]
 
 
@@ -180,6 +197,10 @@ def _conv_transpose3d_samples(rng: Any, dt: Any) -> list[Sample]:
             (_x(rng, (1, 2, 2, 3, 2), dt), _x(rng, (2, 2, 2, 2, 2), dt), _x(rng, (2,), dt)),
             {"stride": 2, "output_padding": (1, 0, 1)},
             name="basic",
+        ),  # fmt: skip
+        Sample(
+            (_x(rng, (1, 2, 2, 3, 2), dt), _x(rng, (2, 2, 2, 0, 2), dt), None),
+            name="error-empty-weight",
         ),  # fmt: skip
     ]
 

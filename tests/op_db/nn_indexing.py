@@ -35,6 +35,7 @@ def _embedding_samples(rng: Any, dt: Any) -> list[Sample]:
         Sample((repeated, _t(rng, (6, 3), dt)), name="non-contiguous"),
         Sample((np.array([0, 6]), table), name="error-out-of-range"),
         Sample((np.array([0, -1]), table), name="error-negative"),
+        Sample((np.array([0, 6]), arr(rng, (6, 0), dt)), name="error-out-of-range-no-width"),
         Sample((np.array([0.0, 1.0], dtype=dt), table), name="error-float-indices"),
     ]
 
@@ -81,6 +82,7 @@ def _constant_samples(rng: Any, dt: Any) -> list[Sample]:
         Sample((x((2, 3, 4)), (1,)), name="error-odd"),
         Sample((x((2, 3)), (1, 1, 1, 1, 1, 1)), name="error-too-long"),
         Sample((x((2, 3, 4)), (-2, -3)), name="error-negative-size"),
+        Sample((x((2, 3, 4)), (-5, 3)), name="error-crop-before-pad"),  # (torch crops first)
     ]
 
 

@@ -100,6 +100,11 @@ def _bce_samples(rng: Any, dt: Any) -> list[Sample]:
                           kw, name=f"non-contiguous-{r}"))  # fmt: skip
     out.append(Sample((_probabilities(rng, (3, 4), dt), _probabilities(rng, (4,), dt)),
                       name="error-target-shape"))  # fmt: skip
+    out.append(Sample((_probabilities(rng, (4,), dt), np.array([0.0, 1.5, 1.0, 0.5], dt)),
+                      name="error-target-range"))  # fmt: skip
+    out.append(Sample((_probabilities(rng, (), dt), _probabilities(rng, (), dt),
+                       arr(rng, (4,), dt, 0.1, 2.0)), grad=(True, True, False),
+                      name="error-weight-enlarges"))  # fmt: skip
     return out
 
 
@@ -128,6 +133,11 @@ def _logit_samples(rng: Any, dt: Any) -> list[Sample]:
         out.append(Sample((huge, _probabilities(rng, (2, 3), dt)), {**kw, "pos_weight_": pw[:3]},
                           name=f"huge-pos-weight-{r}"))  # fmt: skip
     out.append(Sample((arr(rng, (3, 4), dt), _probabilities(rng, (4,), dt)), name="error-shape"))
+    x4, t4 = arr(rng, (4,), dt), _probabilities(rng, (4,), dt)
+    out.append(Sample((x4, t4), {"weight_": arr(rng, (3, 1), dt, 0.1, 2.0)},
+                      name="error-weight-enlarges"))  # fmt: skip
+    out.append(Sample((x4, t4), {"pos_weight_": arr(rng, (3, 4), dt, 0.5, 3.0)},
+                      name="error-pos-weight-enlarges"))  # fmt: skip
     return out
 
 
@@ -198,8 +208,12 @@ def _nll_samples(rng: Any, dt: Any) -> list[Sample]:
 def _all_ignored_samples(rng: Any, dt: Any) -> list[Sample]:
     """Every target ignored: the mean is 0/0 = nan and the gradient zero, as in torch."""
     x = arr(rng, (3, 5), dt)
+    no_classes = arr(rng, (3, 0), dt)  # (no class to look up: every target must be ignored)
     return [Sample((x, np.full(3, -100)), {"reduction": r}, name=f"all-ignored-{r}")
-            for r in REDUCTIONS]  # fmt: skip
+            for r in REDUCTIONS] + [
+        Sample((no_classes, np.full(3, -100)), {"reduction": r}, name=f"no-classes-{r}")
+        for r in REDUCTIONS
+    ]  # fmt: skip
 
 
 def _class_weight(m: Any, x: Any, which: Any) -> Any:

@@ -112,6 +112,25 @@ def _batch_norm_samples(rng: Any, dt: Any) -> list[Sample]:
             name="error-only-mean",
         ),  # fmt: skip
         Sample((x(3), None, None, None, None), {"training": True}, name="error-1-d"),
+        # torch reads the channel count of a 1-d input as 0
+        Sample(
+            (x(4), *_stats(rng, 4, dt), None, None), grad=_BN_GRAD, name="error-1-d-running-stats"
+        ),  # fmt: skip
+        Sample(
+            (x(4, 3), _stats(rng, 3, dt)[0][None], _stats(rng, 3, dt)[1], None, None),
+            {"training": True},
+            grad=_BN_GRAD,
+            name="error-running-mean-2-d",
+        ),  # fmt: skip
+        Sample(
+            (x(0, 3), *_stats(rng, 5, dt), x(5), x(5)),
+            {"training": True},
+            grad=_BN_GRAD,
+            name="empty-unchecked-sizes",
+        ),  # fmt: skip
+        Sample(
+            (x(0, 3), *_stats(rng, 3, dt), x(0), None), grad=_BN_GRAD, name="error-empty-no-weight"
+        ),  # fmt: skip
     ]
     return out
 
@@ -155,6 +174,12 @@ def _instance_norm_samples(rng: Any, dt: Any) -> list[Sample]:
             name="running-stats-eval",
         ),  # fmt: skip
         Sample((x(0, 3, 5), rm, rv, x(3), x(3)), grad=grad, name="empty-batch"),
+        Sample(
+            (x(2, 0, 5), rm, rv, None, None),
+            {"use_input_stats": False},
+            grad=grad,
+            name="no-channels-eval",
+        ),  # fmt: skip
         Sample((x(2, 3, 1), None, None, None, None), name="error-one-value"),
         Sample(
             (x(2, 3, 5), None, None, None, None),

@@ -204,6 +204,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     if idx.size and weight.shape[0] == 0:
         raise RuntimeError("index_select(): self indexing axis dim should be positive")
     if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
+        if weight.shape[1] == 0:  # (torch's kernel for rows of no width says it differently)
+            bad = idx[(idx < 0) | (idx >= weight.shape[0])].flat[0]
+            raise RuntimeError(
+                f"INDICES element is out of DATA bounds, id={bad} axis_dim={weight.shape[0]}"
+            )
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows(weight, np.unique(idx), max_norm, norm_type)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from .._tensor import Tensor
 from ..ops import nn_loss as _kernels
 from ..ops.elementwise import where
+from ..ops.elementwise_division import div_by_number
 from ..ops.nn_softmax import log_softmax
 
 __all__ = [
@@ -151,7 +154,23 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}) is deprecated. Please ensure they have the same size."
         )
+    if weight is not None:
+        weight = weight.expand(_broadcast_to_target(target, weight))  # type: ignore[attr-defined]
     return _kernels.binary_cross_entropy(input, target, weight, reduction)
+
+
+def _broadcast_to_target(target: Tensor, weight: Tensor) -> tuple[int, ...]:
+    """The common shape of target and weight, with torch's message when there is none."""
+    t_shape, w_shape = tuple(target.shape), tuple(weight.shape)
+    for i in range(1, min(len(t_shape), len(w_shape)) + 1):
+        t, w = t_shape[-i], w_shape[-i]
+        if t != w and t != 1 and w != 1:
+            raise RuntimeError(
+                f"Attempting to broadcast a dimension of length {w} at -{i}! Mismatching "
+                f"argument at index 1 had torch.Size([{', '.join(map(str, w_shape))}]); but "
+                f"expected shape should be broadcastable to [{', '.join(map(str, t_shape))}]"
+            )
+    return tuple(np.broadcast_shapes(t_shape, w_shape))
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -171,6 +190,18 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 def _check_nll(input: Tensor, target: Tensor, weight: Tensor | None) -> None:
     if input.ndim < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim >= 2 and target.ndim == 0 and input.shape[0] == 0:
+        # torch reads a 0-d target's batch size as 0, then fails on the target's rank
+        if input.ndim == 2:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        if input.ndim == 4:
+            raise RuntimeError(
+                "only batches of spatial targets supported (3D tensors) but got targets of "
+                "dimension: 0"
+            )
+        raise RuntimeError(  # (torch fails inside its kernel here, with an internal error)
+            f"nll_loss: expected a target of {input.ndim - 1} dims, got a 0-d target"
+        )
     if input.ndim >= 2 and (target.ndim == 0 or input.shape[0] != target.shape[0]):
         batch = target.shape[0] if target.ndim else 0
         raise ValueError(
@@ -284,7 +315,9 @@ def _soft_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None, re
         return -terms.sum(class_dim)  # type: ignore[attr-defined,no-any-return]
     if reduction == "sum":
         return -terms.sum()  # type: ignore[attr-defined,no-any-return]
-    return -terms.sum() / (input.numel() / n_classes)  # type: ignore[attr-defined,no-any-return]
+    if input.numel() == 0:  # torch: nan, its last node a negation
+        return -(terms.sum() / 0.0)  # type: ignore[attr-defined,no-any-return]
+    return div_by_number(-terms.sum(), input.numel() / n_classes)  # type: ignore[attr-defined]
 
 
 def _smoothed_cross_entropy(log_p: Tensor, target: Tensor, weight: Tensor | None,
@@ -294,6 +327,8 @@ def _smoothed_cross_entropy(log_p: Tensor, target: Tensor, weight: Tensor | None
     averaged like the nll term (over Σ w[t] with weights, else over the kept targets)."""
     n_classes = log_p.shape[class_dim]
     nll = nll_loss(log_p, target, weight, None, ignore_index, None, reduction)
+    if log_p.ndim == 1 and target.ndim == 1:  # torch's smoothing term is 0-d, the target (1,)
+        raise RuntimeError("output with shape [] doesn't match the broadcast shape [1]")
     terms = log_p if weight is None else log_p * _class_view(weight, log_p.ndim, class_dim)
     smooth = -terms.sum(class_dim)  # type: ignore[attr-defined]
     ignored = target == ignore_index
@@ -328,15 +363,8 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
     if log_target:
         values = target.exp() * (target - input)  # type: ignore[attr-defined]
     else:
-        values = _xlogx(target) - target * input  # type: ignore[operator]
+        values = _kernels.xlogy(target, target) - target * input  # type: ignore[operator]
     if reduction == "batchmean":
         total = values.sum()  # type: ignore[attr-defined]
         return total / input.shape[0] if input.ndim else total  # type: ignore[no-any-return]
     return _reduce(values, reduction)
-
-
-def _xlogx(t: Tensor) -> Tensor:
-    """``t·log t`` with 0·log 0 = 0 (torch's xlogy(t, t)); log is taken of 1 where t = 0, so
-    neither the value nor the gradient picks up −inf."""
-    zero = t == 0
-    return t * where(zero, 1.0, t).log()  # type: ignore[attr-defined,no-any-return]

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._size import Size
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from ..ops._registry import _TYPE_NAMES
 from ..ops.nn_norm import batch_norm_kernel, group_norm_kernel, layer_norm_kernel
 from . import _functional_attention
@@ -75,38 +76,80 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         )
     if training:
         _verify_batch_size(input.size())  # type: ignore[attr-defined]
-    else:
-        if running_mean is None:
-            raise RuntimeError("running_mean must be defined in evaluation mode")
-        if running_var is None:
-            raise RuntimeError("running_var must be defined in evaluation mode")
-    if input.ndim < 2:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [-{max(input.ndim, 1)}, "
-            f"{max(input.ndim, 1) - 1}], but got 1)"
-        )
-    channels = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):  # fmt: skip
-        _check_channels(name, t, channels)
-    # torch checks the sizes first, and skips this for an empty input
-    if training and (running_mean is None) != (running_var is None) and input.numel() != 0:
-        raise ValueError("running_mean and running_var must either both be None or neither be None")
-    _check_float(input, "batch_norm")
-    _check_same_dtype(input, weight, bias, running_mean, running_var)
-    if input.numel() == 0:  # torch's shortcut for no values (running statistics untouched)
+    if input.numel() == 0:  # torch's shortcut for no values: no further checks, stats untouched
         return _empty_batch_norm(input, weight, bias)
+    _check_batch_norm_args(input, running_mean, running_var, weight, bias, training)
     return batch_norm_kernel(input, weight, bias, running_mean, running_var, training,
                              float(momentum), float(eps))  # fmt: skip
+
+
+def _check_batch_norm_args(input: Tensor, running_mean: Tensor | None,
+                           running_var: Tensor | None, weight: Tensor | None,
+                           bias: Tensor | None, training: bool) -> None:  # fmt: skip
+    """torch's checks of a non-empty batch norm, in torch's order: each running statistic is
+    defined (evaluation) and sized, then weight and bias; running statistics must not require
+    grad; then the input's rank, the pair of running statistics, dtypes, their rank."""
+    # Note: torch reads the channel count of a 0-d or 1-d input as 0
+    channels = input.shape[1] if input.ndim >= 2 else 0
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is None and not training:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+        _check_channels(name, t, channels)
+    _check_channels("weight", weight, channels)
+    _check_channels("bias", bias, channels)
+    if grad_mode.state.grad_enabled:
+        for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+            if t is not None and t.requires_grad:
+                raise RuntimeError(
+                    f"The function 'native_batch_norm' is not differentiable with respect to "
+                    f"argument '{name}'. This input cannot have requires_grad True."
+                )
+    if input.ndim == 0:  # (torch fails inside its kernel here, with an internal error)
+        raise RuntimeError("batch_norm: expected an input with at least 2 dims, got a 0-d input")
+    if input.ndim < 2:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+    if training and (running_mean is None) != (running_var is None):
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    _check_float(input, "batch_norm")
+    _check_batch_norm_dtypes(input, weight, bias, running_mean, running_var)
+    for t in (running_mean, running_var):
+        if t is not None and t.ndim != 1:
+            raise RuntimeError(f"TensorAccessor expected 1 dims but tensor has {t.ndim}")
+
+
+def _check_batch_norm_dtypes(input: Tensor, *params: Tensor | None) -> None:
+    """torch's rule: parameters of the input's dtype, or (a "mixed" call, when the first
+    defined parameter's dtype differs) float32 parameters with a float16 input."""
+    defined = [t for t in params if t is not None]
+    if not defined:
+        return
+    if defined[0].dtype is input.dtype:
+        for t in defined:
+            if t.dtype is not input.dtype:
+                raise RuntimeError(
+                    f"expected scalar type {_legacy_name(input)} but found {_legacy_name(t)}"
+                )
+        return
+    if any(t.dtype.name != "float32" for t in defined):
+        raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+    if input.dtype.name not in ("float16", "bfloat16"):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+
+
+def _legacy_name(t: Tensor) -> str:
+    """torch's legacy scalar type name (``Float``, ``Double``, ``Half``)."""
+    return {"float32": "Float", "float64": "Double", "float16": "Half"}.get(
+        t.dtype.name, t.dtype.name
+    )
 
 
 def _empty_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
     """An empty result with torch's graph for it: clone, times w[0], plus b[0]."""
     out = input.clone()  # type: ignore[attr-defined]
     if weight is not None:
-        out = out * weight[0]
+        out = out * weight.select(0, 0)  # type: ignore[attr-defined]
     if bias is not None:
-        out = out + bias[0]
+        out = out + bias.select(0, 0)  # type: ignore[attr-defined]
     return out  # type: ignore[no-any-return]
 
 
@@ -129,20 +172,29 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
         raise RuntimeError(
             "Expected running_mean and running_var to be defined when use_input_stats is false"
         )
+    if input.ndim < 2:
+        raise IndexError(
+            "Dimension specified as 0 but tensor has no dimensions"
+            if input.ndim == 0
+            else "Dimension out of range (expected to be in range of [-1, 0], but got 1)"
+        )
     n, c = input.shape[0], input.shape[1]
     flat = input.reshape(1, n * c, *input.shape[2:])  # type: ignore[attr-defined]
 
     def per_sample(t: Tensor | None) -> Tensor | None:
         return None if t is None else t.repeat(n)  # type: ignore[attr-defined]
 
+    # Note: torch normalizes with the running statistics in the input's dtype, whatever theirs
     rm, rv = per_sample(running_mean), per_sample(running_var)
+    rm = None if rm is None else rm.to(input.dtype)  # type: ignore[attr-defined]
+    rv = None if rv is None else rv.to(input.dtype)  # type: ignore[attr-defined]
     out = batch_norm(flat, rm, rv, per_sample(weight), per_sample(bias), use_input_stats,
                      momentum, eps)  # fmt: skip
-    if use_input_stats and n > 0:
-        for running, repeated in ((running_mean, rm), (running_var, rv)):
-            if running is not None and repeated is not None:
-                running._data[...] = repeated._data.reshape(n, c).mean(0)
-                running._bump_version()
+    if use_input_stats:  # each channel's statistics: the mean over the batch (nan for none)
+        with grad_mode.no_grad():
+            for running, repeated in ((running_mean, rm), (running_var, rv)):
+                if running is not None and repeated is not None:
+                    running.copy_(repeated.view(n, c).mean(0))  # type: ignore[attr-defined]
     return out.view(input.shape)  # type: ignore[attr-defined,no-any-return]
 
 

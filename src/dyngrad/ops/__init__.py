@@ -8,6 +8,7 @@ from . import (  # nn.functional's fused kernels
     elementwise_math,
     elementwise_pow,
     elementwise_rounding,
+    elementwise_xlogy,
     indexing,
     indexing_gather,
     indexing_mask,

@@ -35,6 +35,9 @@ from ..autograd.anomaly_mode import state as _anomaly
 from ..autograd.engine import backward_running
 from ..autograd.graph import (
     Node,
+    SavedIndex,
+    _modified_error,
+    _modified_output_error,
     _next_seq,
     grad_accumulator,
     save_inputs,
@@ -55,6 +58,7 @@ __all__ = [
     "register",
     "make_inplace",
     "tangent_sum",
+    "check_saved_versions",
     "FUNCTIONS",
     "SAME",
     "FLOAT",
@@ -148,9 +152,18 @@ class OpNode(Node):
     save_output = False
     differentiable = True
     view = False  # the output shares the input's memory (and so its version counter)
+    # Inputs torch does not count among the op's differentiable inputs (a condition, a mask,
+    # indices): they get no edge in ``next_functions``, as in torch (``WhereBackward0`` has
+    # two, for its branches). ``backward`` then returns one gradient per edge, and
+    # ``needs_input_grad`` and ``save_for`` count the inputs with an edge only.
+    no_edge: tuple[int, ...] = ()
     # Forward mode: the output is linear in the tensor inputs (the keyword parameters fixed),
     # so its tangent is the op itself applied to the inputs' tangents (view and shape ops).
     linear = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _register_index_fields(cls)
 
     def forward(self, *arrays: Any, **params: Any) -> Any:
         raise NotImplementedError
@@ -180,6 +193,10 @@ class OpNode(Node):
         return out  # type: ignore[no-any-return]
 
     def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        if not self._released and (
+            self._saved_versions or self._out_saved is not None or type(self) in _INDEX_FIELDS
+        ):
+            check_saved_versions(self)
         if self.n_outputs > 1 and None in grads:
             grads = self._materialize(grads)
         result = self.backward(*grads)
@@ -311,7 +328,7 @@ class OpNode(Node):
             if dual:
                 forward_ad.propagate(node, inputs, result, params)
             return result
-        _record(node, inputs)  # type: ignore[arg-type]
+        _record(node, _with_edges(cls, inputs) if cls.no_edge else inputs)  # type: ignore[arg-type]
         result = Tensor._make(out, True, node, 0)  # type: ignore[arg-type]
         if cls.view:
             result._vc = version_counter(inputs[0])
@@ -325,6 +342,49 @@ class OpNode(Node):
         if dual:
             forward_ad.propagate(node, inputs, result, params)
         return result
+
+
+def check_saved_versions(node: Node) -> None:
+    """torch's "modified by an inplace operation" error when a tensor ``node`` saved (an input
+    or its output) was changed in place since: as torch unpacks every saved value before it
+    runs a backward formula, whatever branch the formula takes (``prod`` of a 0-d tensor
+    never reads its saved output, yet torch checks it)."""
+    versions = node._saved_versions
+    if versions:  # (None: packed by saved_tensors_hooks, checked by the hooks' unpack)
+        for t, version in zip(node._saved, versions):
+            if version is not None:
+                vc = t._vc
+                if (vc.value if vc is not None else 0) != version:
+                    raise _modified_error(t, version, node)
+    out = node._out_saved
+    if out.__class__ is tuple:
+        data, vc, version, output_nr = out[:4]
+        if vc.value != version:
+            raise _modified_output_error(data, node, output_nr, vc.value, version, vc)
+    fields = _INDEX_FIELDS.get(type(node))
+    if fields:  # indices and masks kept as torch saves them (``indexing_saved.py``)
+        attrs = node.__dict__
+        for name in fields:
+            entry = attrs.get(name)
+            if entry.__class__ is SavedIndex:
+                entry.read(node)
+
+
+# the node classes that keep indices as ``saved_index`` fields, with those fields' names
+_INDEX_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _register_index_fields(cls: type) -> None:
+    from .indexing_saved import saved_index
+
+    names = tuple(
+        name
+        for klass in reversed(cls.__mro__)
+        for name, value in vars(klass).items()
+        if isinstance(value, saved_index)
+    )
+    if names:
+        _INDEX_FIELDS[cls] = names
 
 
 def op_name(cls: type) -> str:
@@ -494,6 +554,14 @@ def _record(node: Node, inputs: tuple[Any, ...]) -> None:
 
 
 _NO_EDGE = (None, 0)
+
+
+def _with_edges(cls: type[OpNode], inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The inputs that get an edge (all but ``cls.no_edge``)."""
+    skip = cls.no_edge
+    return tuple([x for i, x in enumerate(inputs) if i not in skip])
+
+
 _IN_META: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see _record
 _IN_META_MAX = 1024
 _NO_VERSIONS = [(None,) * n for n in range(16)]
@@ -508,7 +576,7 @@ def _wrap_many(
         results = tuple(Tensor._make(a, False, None, 0) for a in arrays)
         _share_version(cls, results, inputs)
         return results
-    _record(node, inputs)
+    _record(node, _with_edges(cls, inputs) if cls.no_edge else inputs)
     node.n_outputs = len(arrays)
     node.out_meta = tuple((a.shape, a.dtype) for a in arrays)
     results = tuple(
@@ -641,6 +709,17 @@ def _byte_range(a: np.ndarray) -> tuple[int, int]:
     return lo, hi + a.itemsize
 
 
+def memory_owner(data: np.ndarray) -> np.ndarray:
+    """The array at the end of ``data``'s chain of bases (the one owning the memory),
+    passing through the non-array objects NumPy's ``as_strided`` puts in the chain."""
+    root, base = data, data.base
+    while base is not None:
+        if isinstance(base, np.ndarray):
+            root = base
+        base = getattr(base, "base", None)
+    return root
+
+
 def write_through_base(data: np.ndarray, values: np.ndarray, overlap_ok: bool = False) -> None:
     """Write into ``data``, a read-only view of writable memory (a slice of an expanded
     tensor that picks each element once): through the array owning the memory. A view with
@@ -648,20 +727,31 @@ def write_through_base(data: np.ndarray, values: np.ndarray, overlap_ok: bool = 
     ``overlap_ok`` (see ``commit_inplace``)."""
     if not overlap_ok and any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides)):
         raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
-    root = data
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = memory_owner(data)
     if not root.flags.writeable:
         raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
     flat = positions(root, data).ravel()
     root.flat[flat] = np.broadcast_to(values, data.shape).astype(data.dtype, copy=False).ravel()
 
 
-def check_inplace(t: Tensor) -> None:
-    """torch refuses in-place ops on leaves that require grad while recording (views are
-    checked by ``commit_inplace``, once it is known whether the op records a graph)."""
-    if t._grad_fn is None and t._rg and _state.grad_enabled and t._view is None:
-        raise RuntimeError(LEAF_INPLACE_MESSAGE)
+def check_inplace(t: Tensor, *operands: Any) -> None:
+    """torch's refusals of an in-place op on ``t`` that would record a graph (grad mode on,
+    ``t`` or a tensor among ``operands`` requires grad), made before the op looks at its
+    arguments, as torch does (``leaf[0:2].add_(zeros(3))`` is the view error, not the shape
+    error): a leaf that requires grad; a view of one, a view made in no_grad mode, an output
+    of a multi-output view op (``check_view_inplace``). ``commit_inplace`` checks views again
+    for the in-place paths that do not pass their operands here."""
+    if not _state.grad_enabled:
+        return
+    if t._view is None:
+        if t._grad_fn is None and t._rg:
+            raise RuntimeError(LEAF_INPLACE_MESSAGE)
+        return
+    if refresh_view_requires_grad(t) or any(
+        isinstance(o, Tensor) and (o._rg or (o._view is not None and refresh_view_requires_grad(o)))
+        for o in operands
+    ):
+        check_view_inplace(t)
 
 
 def commit_inplace(
@@ -738,11 +828,19 @@ def commit_inplace(
     return self
 
 
-def make_inplace(fn: Callable[..., Tensor]) -> Callable[..., Tensor]:
-    """``Tensor.fn_``: the out-of-place ``fn`` written back into ``self``."""
+def make_inplace(fn: Callable[..., Tensor], checked: bool = True) -> Callable[..., Tensor]:
+    """``Tensor.fn_``: the out-of-place ``fn`` written back into ``self``.
+
+    ``checked``: torch refuses the op on a leaf that requires grad, a view of one, ... before
+    anything else (``check_inplace``); False for the ops torch never records and lets through
+    (``logical_and_``: its result is the 0/1 truth value, whatever ``self`` is)."""
 
     def inplace(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-        check_inplace(self)
+        if checked and _state.grad_enabled:  # (check_inplace, the common case inlined)
+            if self._view is not None:
+                check_inplace(self, *args, *kwargs.values())
+            elif self._grad_fn is None and self._rg:
+                raise RuntimeError(LEAF_INPLACE_MESSAGE)
         for a in args:
             if isinstance(a, Tensor):
                 check_no_partial_overlap(self, a)
@@ -788,13 +886,14 @@ def register(
     dunders: tuple[str, ...] = (),
     rdunders: tuple[str, ...] = (),
     inplace: bool = False,
+    inplace_checked: bool = True,
     aliases: tuple[str, ...] = (),
 ) -> Any:
     """Publish ``fn`` as ``dyngrad.<name>`` and ``Tensor.<name>``, and its operators.
 
     ``dunders`` get ``fn(self, other)``; ``rdunders`` get ``fn(other, self)`` (reflected
     operators whose op is not commutative). ``inplace`` adds ``Tensor.<name>_`` and, for
-    every dunder ``__op__``, ``__iop__``.
+    every dunder ``__op__``, ``__iop__`` (``inplace_checked``: see ``make_inplace``).
     """
 
     def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -809,7 +908,7 @@ def register(
         for d in rdunders:
             setattr(Tensor, d, _binary_dunder(f, reflected=True))
         if inplace:
-            ip = make_inplace(f)
+            ip = make_inplace(f, inplace_checked)
             for n in (key, *aliases):
                 setattr(Tensor, n + "_", ip)
             for d in dunders:

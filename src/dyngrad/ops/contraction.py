@@ -1,11 +1,14 @@
 """einsum (any equation: implicit or explicit output, repeated subscripts, ellipsis,
 size-1 broadcasting) and tensordot.
 
-The contraction runs in one node on ``numpy.einsum``. Its backward is again an einsum: for
-y = einsum(x₀, x₁, …), x̄ₖ = einsum(ȳ, the other xⱼ) onto xₖ's subscripts. A subscript that
-repeats inside xₖ (a diagonal, ``'ii->i'``) gets a fresh name for each repeat plus an identity
-matrix tying the two, so the gradient lands on that diagonal only; a subscript that only xₖ
-has (summed inside xₖ) gets a vector of ones, which spreads ȳ along it.
+A contraction of two operands runs in one node on ``numpy.einsum``; of more, in one such
+node per operand taken left to right into a running result, as torch takes them (so each
+node saves what torch's pairwise product saves: each side only for the other's gradient).
+A node's backward is again an einsum: for y = einsum(x₀, x₁, …), x̄ₖ = einsum(ȳ, the other
+xⱼ) onto xₖ's subscripts. A subscript that repeats inside xₖ (a diagonal, ``'ii->i'``) gets
+a fresh name for each repeat plus an identity matrix tying the two, so the gradient lands on
+that diagonal only; a subscript that only xₖ has (summed inside xₖ) gets a vector of ones,
+which spreads ȳ along it.
 
 Like torch, an equation with one operand is a diagonal/permute/sum of it, and with several
 operands the result comes from a final view of the contraction (or, when no subscript is
@@ -20,7 +23,8 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..autograd.graph import save_inputs
-from ._registry import _TYPE_NAMES, OWN, OpNode, register, tangent_sum
+from ._registry import OWN, OpNode, register, tangent_sum
+from .contraction_steps import torch_copies_operand, torch_dtype_and_layout
 
 __all__ = ["einsum", "tensordot"]
 
@@ -197,7 +201,9 @@ class EinsumBackward0(OpNode):
     promote = OWN
 
     def forward(self, *arrays: np.ndarray, subs: tuple[tuple[int, ...], ...],
-                out: tuple[int, ...], sizes: dict[int, int]) -> Any:  # fmt: skip
+                out: tuple[int, ...], sizes: dict[int, int],
+                layout: tuple[int, ...] | None = None) -> Any:  # fmt: skip
+        """``layout``: the result's dims from the outermost in memory (None: C order)."""
         self.subs, self.out, self.sizes = subs, out, sizes
         self.shapes = tuple(a.shape for a in arrays)
         ops: list[Any] = []
@@ -206,6 +212,11 @@ class EinsumBackward0(OpNode):
             ops += [a, [compact[lbl] for lbl in labels]]
         result = np.einsum(*ops, [compact[lbl] for lbl in out], optimize=len(arrays) > 2)
         result = np.asarray(result, dtype=arrays[0].dtype)
+        if layout is not None and list(layout) != sorted(layout):
+            laid = np.empty([result.shape[d] for d in layout], result.dtype)
+            laid = laid.transpose(np.argsort(layout))
+            laid[...] = result
+            return laid
         return result if result.flags.c_contiguous else result.copy()
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
@@ -260,13 +271,22 @@ class EinsumBackward0(OpNode):
 
 
 def contract(
-    tensors: list[Tensor], subs: list[tuple[int, ...]], out: tuple[int, ...], sizes: dict[int, int]
-) -> Tensor:
-    """One einsum node over explicit integer labels (saving its inputs for the backward)."""
-    result = EinsumBackward0.apply(*tensors, subs=tuple(subs), out=out, sizes=sizes)
+    tensors: list[Tensor], subs: list[tuple[int, ...]], out: tuple[int, ...], sizes: dict[int, int],
+    layout: tuple[int, ...] | None = None,
+) -> Tensor:  # fmt: skip
+    """One einsum node over explicit integer labels, saving for the backward each operand
+    another operand's gradient reads (xₖ's gradient reads every xⱼ, j ≠ k; as torch's
+    products, an operand no other operand's gradient needs is not saved, so an in-place
+    change of it is no error)."""
+    result = EinsumBackward0.apply(*tensors, subs=tuple(subs), out=out, sizes=sizes, layout=layout)
     node = result.grad_fn
     if isinstance(node, EinsumBackward0):
-        save_inputs(node, tuple(tensors))
+        needed = [edge[0] is not None for edge in node.next_functions]
+        wanted = sum(needed)
+        save_inputs(
+            node,
+            tuple(x if wanted - needed[k] > 0 else None for k, x in enumerate(tensors)),
+        )
     return result  # type: ignore[no-any-return]
 
 
@@ -292,21 +312,24 @@ def _single(x: Tensor, labels: list[int], keep: list[int]) -> Tensor:
 
 def _sum_private_subscripts(
     operands: list[Tensor], plan: _Plan
-) -> tuple[list[Tensor], list[tuple[int, ...]]]:
+) -> tuple[list[Tensor], list[tuple[int, ...]], list[bool]]:
     """Each operand with subscripts no other operand and not the output has, summed over them
     first (as torch does: the contraction then keeps the sums, not the operand, for its
-    backward, so an in-place change of the operand is no error, as in torch)."""
-    new_operands, new_subs = [], []
+    backward, so an in-place change of the operand is no error, as in torch); and for each,
+    whether it is still the operand itself."""
+    new_operands, new_subs, unchanged = [], [], []
     for k, (x, labels) in enumerate(zip(operands, plan.subs)):
         elsewhere = set(plan.out).union(*(s for j, s in enumerate(plan.subs) if j != k))
         keep = list(dict.fromkeys(lbl for lbl in labels if lbl in elsewhere))
         if len(keep) == len(set(labels)):
             new_operands.append(x)
             new_subs.append(tuple(labels))
+            unchanged.append(True)
         else:
             new_operands.append(_single(x, labels, keep))
             new_subs.append(tuple(keep))
-    return new_operands, new_subs
+            unchanged.append(False)
+    return new_operands, new_subs, unchanged
 
 
 def _sums_a_subscript(plan: _Plan) -> bool:
@@ -315,19 +338,57 @@ def _sums_a_subscript(plan: _Plan) -> bool:
     return any(lbl not in plan.out for labels in plan.subs for lbl in labels)
 
 
+def _left_to_right(
+    operands: list[Tensor], subs: list[tuple[int, ...]], unchanged: list[bool], out: list[int],
+    sizes: dict[int, int], layout: tuple[int, ...] | None,
+) -> Tensor:  # fmt: skip
+    """The contraction taken as torch takes it: a running result contracted with one operand
+    at a time, left to right, keeping the subscripts a later operand or the output has. Each
+    step saves its two sides, as torch's pairwise products do, not every operand; a side
+    torch lays out for its product by a copy (``torch_copies_operand``) goes through a clone
+    here too, so an in-place change of the operand itself is no error, as in torch."""
+    labels = {lbl for s in subs for lbl in s}
+    canonical = list(out) + sorted(lbl for lbl in labels if lbl not in out)
+    running, running_subs = operands[0], subs[0]
+    for k in range(1, len(operands)):
+        if k == len(operands) - 1:
+            keep = tuple(out)
+        else:
+            later = set(out).union(*subs[k + 1 :])
+            seen = dict.fromkeys((*running_subs, *subs[k]))
+            keep = tuple(lbl for lbl in seen if lbl in later)
+        right = operands[k]
+        left_sizes = dict(zip(running_subs, running.shape))
+        right_sizes = dict(zip(subs[k], right.shape))
+        if (
+            k == 1
+            and unchanged[0]
+            and torch_copies_operand(running, running_subs, right_sizes, keep, canonical, left=True)
+        ):
+            running = running.clone()  # type: ignore[attr-defined]
+        if unchanged[k] and torch_copies_operand(
+            right, subs[k], left_sizes, keep, canonical, left=False
+        ):
+            right = right.clone()  # type: ignore[attr-defined]
+        step_layout = layout if k == len(operands) - 1 else None
+        running = contract([running, right], [running_subs, subs[k]], keep, sizes, step_layout)
+        running_subs = keep
+    return running
+
+
 def _broadcast_to_out(x: Tensor, labels: list[int], out: list[int]) -> Tensor:
     shape = [x.shape[labels.index(lbl)] if lbl in labels else 1 for lbl in out]
     return x.reshape(shape)  # type: ignore[attr-defined,no-any-return]
 
 
-def _evaluate(operands: list[Tensor], plan: _Plan) -> Tensor:
+def _evaluate(operands: list[Tensor], plan: _Plan, layout: tuple[int, ...] | None = None) -> Tensor:
     out = plan.out
     if len(operands) == 1:
         return _single(operands[0], plan.subs[0], out)
     if _sums_a_subscript(plan):
-        operands, subs = _sum_private_subscripts(operands, plan)
-        result = contract(operands, subs, tuple(out), plan.sizes)
-        return result.reshape(tuple(result.shape))  # type: ignore[attr-defined,no-any-return]
+        operands, subs, unchanged = _sum_private_subscripts(operands, plan)
+        result = _left_to_right(operands, subs, unchanged, out, plan.sizes, layout)
+        return result.view(tuple(result.shape))  # type: ignore[attr-defined,no-any-return]
     # the last operand only multiplies: (everything before it) * (it), broadcast to the output
     last = plan.subs[-1]
     last_keep = [lbl for lbl in out if lbl in last]
@@ -384,14 +445,15 @@ def einsum(*args: Any) -> Tensor:
         if not isinstance(x, Tensor):
             raise TypeError(f"einsum(): operands must be tensors, got {type(x).__name__}")
     plan = _Plan(operands, terms, out)
-    if len(operands) > 1 and _sums_a_subscript(plan):  # (a pure product promotes, as in torch)
-        for x in operands:
-            if x.dtype is not operands[0].dtype:
-                raise RuntimeError(
-                    f"expected scalar type {_TYPE_NAMES[operands[0].dtype.name]} but found "
-                    f"{_TYPE_NAMES[x.dtype.name]}"
-                )
-    return _evaluate(operands, plan)
+    if len(operands) == 1:
+        return _evaluate(operands, plan)
+    want, layout = torch_dtype_and_layout(operands, plan)
+    if any(x.dtype is not want for x in operands) and len({x.dtype for x in operands}) > 1:
+        operands = [x if x.dtype is want else x.to(want) for x in operands]  # type: ignore[attr-defined]
+    result = _evaluate(operands, plan, layout)
+    if result.dtype is not want:  # (integers only: torch's sums along the way give int64)
+        result = result.to(want)  # type: ignore[attr-defined]
+    return result
 
 
 # --- tensordot --------------------------------------------------------------------------
@@ -419,15 +481,20 @@ def _tensordot_dims(a: Tensor, b: Tensor, dims: Any) -> tuple[list[int], list[in
 def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
     """Contract ``dims`` of ``a`` with ``dims`` of ``b`` (an int n: a's last n with b's first n).
 
-    As in torch, a permute and reshape of each side into a matrix, one mm, and a view."""
+    As in torch, a permute and reshape of each side into a matrix, one mm, and a view (over
+    every dim of both: the sum of the product of the permuted sides, so what is saved for
+    the backward are views of the operands, as in torch)."""
     from .._tensor import _wrap_dim
 
     if a.dtype is not b.dtype:
         raise RuntimeError("both inputs should have same dtype")
     dims_a, dims_b = _tensordot_dims(a, b, dims)
-    wa = [_wrap_dim(d, a.ndim) for d in dims_a]
-    wb = [_wrap_dim(d, b.ndim) for d in dims_b]
-    for da, db, ra, rb in zip(wa, wb, dims_a, dims_b):
+    wa: list[int] = []
+    wb: list[int] = []
+    for ra, rb in zip(dims_a, dims_b):  # (pair by pair: torch's first error wins)
+        da, db = _wrap_dim(ra, a.ndim), _wrap_dim(rb, b.ndim)
+        wa.append(da)
+        wb.append(db)
         # (as torch: a size-1 dim contracts with any size: the other side is summed over it)
         if b.shape[db] == 1:
             a = a.sum(da, keepdim=True)  # type: ignore[attr-defined]
@@ -438,8 +505,14 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
                 f"contracted dimensions need to match, but first has size {a.shape[da]} in dim "
                 f"{ra} and second has size {b.shape[db]} in dim {rb}"
             )
+    for wrapped in (wa, wb):
+        repeated = next((d for d in wrapped if wrapped.count(d) > 1), None)
+        if repeated is not None:
+            raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
     free_a = [d for d in range(a.ndim) if d not in wa]
     free_b = [d for d in range(b.ndim) if d not in wb]
+    if not free_a and not free_b:  # every dim: as torch, the sum of a product of views
+        return (a.permute(wa) * b.permute(wb)).sum().reshape(())  # type: ignore[attr-defined,no-any-return]
     k = int(np.prod([a.shape[d] for d in wa]))
     rows = int(np.prod([a.shape[d] for d in free_a]))
     cols = int(np.prod([b.shape[d] for d in free_b]))

@@ -17,6 +17,7 @@ from .._tensor import Tensor
 from ._registry import FLOAT, OWN, OpNode, promote_with, register, tangent_sum
 from .elementwise_compare import bitwise_and, bitwise_or, eq, ge, gt, le, lt, ne
 from .elementwise_grad import sigmoid_backward, tanh_backward, threshold_backward
+from .elementwise_layout import torch_layout
 from .elementwise_scalars import (
     checked_scalar,
     legacy_name,
@@ -42,7 +43,7 @@ class AddBackward0(OpNode):
 
     def forward(self, a: Any, b: Any, alpha: Any = 1) -> Any:
         self.alpha = alpha
-        return a + b if alpha == 1 else a + alpha * b
+        return torch_layout(a + b if alpha == 1 else a + alpha * b, a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         alpha = self.alpha
@@ -100,7 +101,7 @@ class SubBackward0(OpNode):
 
     def forward(self, a: Any, b: Any, alpha: Any = 1) -> Any:
         self.alpha = alpha
-        return a - b if alpha == 1 else a - alpha * b
+        return torch_layout(a - b if alpha == 1 else a - alpha * b, a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return g, -g if self.alpha == 1 else g * -self.alpha
@@ -125,7 +126,8 @@ class RsubBackward0(OpNode):
 
     def forward(self, a: Any, b: Any, alpha: Any = 1) -> Any:
         self.alpha = alpha
-        return b - a if alpha == 1 else b - alpha * a
+        # (torch's layout follows ``b`` first: it computes ``b - α·a``)
+        return torch_layout(b - a if alpha == 1 else b - alpha * a, b, a)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         return (-g if self.alpha == 1 else g * -self.alpha), g
@@ -171,7 +173,7 @@ class MulBackward0(OpNode):
     save_for = ((1,), (0,))  # a is needed only for b̄, b only for ā
 
     def forward(self, a: Any, b: Any) -> Any:
-        return a * b
+        return torch_layout(a * b, a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -197,7 +199,7 @@ class DivBackward0(OpNode):
     save_for = ((1,), (0, 1))
 
     def forward(self, a: Any, b: Any) -> Any:
-        return a / b
+        return torch_layout(a / b, a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -506,6 +508,9 @@ def sign(input: Tensor) -> Tensor:
 class SgnBackward0(SignBackward0):
     """y = sgn x (the sign, for real tensors);  x̄ = 0."""
 
+    save = (0,)  # (read by torch's formula for complex x only; saved, and checked, all the same)
+    save_output = True
+
 
 @register(inplace=True)
 def sgn(input: Tensor) -> Tensor:
@@ -547,7 +552,7 @@ class MaximumBackward0(OpNode):
     save = (0, 1)
 
     def forward(self, a: Any, b: Any) -> Any:
-        return np.maximum(a, b)
+        return torch_layout(np.maximum(a, b), a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -573,7 +578,7 @@ class MinimumBackward0(OpNode):
     save = (0, 1)
 
     def forward(self, a: Any, b: Any) -> Any:
-        return np.minimum(a, b)
+        return torch_layout(np.minimum(a, b), a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -628,7 +633,9 @@ class ClampBackward0(OpNode):
             out = np.maximum(out, lo)
         if hi is not None:
             out = np.minimum(out, hi)
-        return out
+        if lo is None or hi is None:
+            return torch_layout(out, a, hi if lo is None else lo)
+        return torch_layout(out, a, lo, hi)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         x, lo, hi = self.saved_tensors
@@ -703,19 +710,26 @@ class WhereBackward0(OpNode):
 
     promote = OWN
     save = (0,)
+    no_edge = (0,)  # the condition (torch's node has edges for the two branches only)
 
-    def forward(self, c: Any, a: Any, b: Any) -> Any:
+    def forward(self, c: Any, a: Any, b: Any, dtype: np.dtype) -> Any:
         if getattr(c, "dtype", None) != np.bool_:
             raise RuntimeError(
                 "where expected condition to be a boolean tensor, but got a tensor with dtype "
                 + legacy_name(np.asarray(c).dtype)
             )
-        return where_select(c, a, b)
+        # Note: the branches are cast to the result dtype here, as torch's kernel does: a
+        # float64 0-d branch beside a float32 one gives WhereBackward0 (no ToCopyBackward0).
+        if a.dtype != dtype:
+            a = a.astype(dtype)
+        if b.dtype != dtype:
+            b = b.astype(dtype)
+        return torch_layout(where_select(c, a, b), c, a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         (c,) = self.saved_tensors
-        need_c, need_a, need_b = self.needs_input_grad
-        return None, (where(c, g, 0.0) if need_a else None), (where(c, 0.0, g) if need_b else None)
+        need_a, need_b = self.needs_input_grad
+        return (where(c, g, 0.0) if need_a else None), (where(c, 0.0, g) if need_b else None)
 
     def jvp(self, dc: Any, da: Any, db: Any, c: Tensor, a: Any, b: Any, z: Tensor) -> Tensor:
         """ż = ȧ where c else ḃ."""
@@ -733,10 +747,7 @@ def where(condition: Tensor, input: Any = None, other: Any = None) -> Any:
         input = _where_scalar(input, dt.np)
     if not isinstance(other, Tensor):
         other = _where_scalar(other, dt.np)
-    out = WhereBackward0.apply(condition, input, other)
-    if out._data.dtype != dt.np:
-        out = out.to(dt)
-    return out
+    return WhereBackward0.apply(condition, input, other, dtype=dt.np)
 
 
 def _where_method(self: Tensor, condition: Tensor, other: Any) -> Tensor:

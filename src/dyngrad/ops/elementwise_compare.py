@@ -16,6 +16,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ._registry import COMPARE, OWN, OpNode, check_inplace, commit_inplace, register
+from .elementwise_layout import torch_layout
 from .elementwise_scalars import not_implemented_for, zeros_like_grad
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "bitwise_and", "bitwise_or"]
@@ -47,7 +48,7 @@ def _comparison(name: str, ufunc: Any, symbol: str, aliases: tuple[str, ...]) ->
         {
             "promote": COMPARE,
             "differentiable": False,
-            "forward": lambda self, a, b: ufunc(a, b),
+            "forward": lambda self, a, b: torch_layout(ufunc(a, b), a, b),
             "__doc__": f"z = a {symbol} b (bool); not differentiable.",
         },
     )
@@ -67,7 +68,7 @@ def _comparison(name: str, ufunc: Any, symbol: str, aliases: tuple[str, ...]) ->
     register(compare, dunders=(f"__{name}__",), aliases=aliases)
 
     def compare_(self: Tensor, other: Any) -> Tensor:
-        check_inplace(self)
+        check_inplace(self, other)
         records = self._rg or (isinstance(other, Tensor) and other._rg)
         if (records and grad_mode.state.grad_enabled) or self._fw is not None:
             kind = by_tensor if isinstance(other, Tensor) else by_number
@@ -106,7 +107,7 @@ class BitwiseAndBackward0(OpNode):
 
     def forward(self, a: Any, b: Any) -> Any:
         _check_bitwise("bitwise_and_cpu", a, b)
-        return a & b
+        return torch_layout(a & b, a, b)
 
 
 @register(dunders=("__and__", "__rand__"), inplace=True)
@@ -122,7 +123,7 @@ class BitwiseOrBackward0(OpNode):
 
     def forward(self, a: Any, b: Any) -> Any:
         _check_bitwise("bitwise_or_cpu", a, b)
-        return a | b
+        return torch_layout(a | b, a, b)
 
 
 @register(dunders=("__or__", "__ror__"), inplace=True)

@@ -16,11 +16,12 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from ._registry import OpNode, register, tangent_sum
+from ._registry import FLOAT, OpNode, register, tangent_sum
 from .elementwise import div
+from .elementwise_layout import torch_layout
 from .elementwise_scalars import not_implemented_for, zeros_like_grad
 
-__all__ = ["divide_rounded", "floor_divide", "remainder", "fmod"]
+__all__ = ["divide_rounded", "floor_divide", "remainder", "fmod", "div_by_number"]
 
 _ROUNDING_MODES = (None, "trunc", "floor")
 
@@ -72,10 +73,10 @@ class DivBackward2(OpNode):
     def forward(self, a: Any, b: Any, mode: str | None = None) -> Any:
         self.mode = mode
         if mode == "trunc":
-            return _trunc_quotient(a, b)
+            return torch_layout(_trunc_quotient(a, b), a, b)
         if mode == "floor":
-            return _floor_quotient(a, b)
-        return np.true_divide(a, b)
+            return torch_layout(_floor_quotient(a, b), a, b)
+        return torch_layout(np.true_divide(a, b), a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_a, need_b = self.needs_input_grad
@@ -129,7 +130,7 @@ class NotImplementedGrad(OpNode):
 
     def forward(self, a: Any, b: Any, compute: Any = None, aten: str = "") -> Any:
         self.aten = aten
-        return compute(a, b)
+        return torch_layout(compute(a, b), a, b)
 
     def backward(self, g: Tensor) -> Any:
         raise RuntimeError(f"derivative for aten::{self.aten} is not implemented")
@@ -184,7 +185,7 @@ class RemainderBackward1(OpNode):
     save_for = ((1,), (1,))  # only b̄ reads a and b
 
     def forward(self, a: Any, b: Any) -> Any:
-        return _remainder(a, b)
+        return torch_layout(_remainder(a, b), a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -228,7 +229,7 @@ class FmodBackward1(OpNode):
     save_for = ((1,), (1,))  # only b̄ reads a and b
 
     def forward(self, a: Any, b: Any) -> Any:
-        return _fmod(a, b)
+        return torch_layout(_fmod(a, b), a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -253,3 +254,24 @@ def fmod(input: Tensor, other: Any) -> Tensor:
     if isinstance(other, Tensor):
         return FmodBackward1.apply(input, other)
     return FmodBackward0.apply(input, other)
+
+
+class DivBackward1(OpNode):
+    """z = a / s, s a Python number (torch's ``div.Scalar``: the node its C++ composites
+    record, e.g. cross_entropy's mean over class probabilities);  ā = z̄ / s;  ż = ȧ / s."""
+
+    promote = FLOAT
+    linear = True  # forward mode: ż = ȧ / s
+
+    def forward(self, a: np.ndarray, divisor: float) -> Any:
+        self.divisor = divisor
+        return a / divisor
+
+    def backward(self, g: Tensor) -> Tensor:
+        return g / self.divisor
+
+
+def div_by_number(input: Tensor, divisor: float) -> Tensor:
+    """``input / divisor`` recorded as torch's composites record it (``DivBackward1``); for
+    library code written after torch's C++ (user code's ``x / 2`` is ``DivBackward0``)."""
+    return DivBackward1.apply(input, divisor=divisor)  # type: ignore[no-any-return]

@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from ._registry import COMPARE, OWN, OpNode, register
+from .elementwise_layout import torch_layout
 from .elementwise_scalars import legacy_name, not_implemented_for, require_tensor
 
 __all__ = [
@@ -29,7 +30,7 @@ def _logical(name: str, ufunc: Any, symbol: str) -> Any:
         {
             "promote": COMPARE,
             "differentiable": False,
-            "forward": lambda self, a, b: ufunc(a, b),
+            "forward": lambda self, a, b: torch_layout(ufunc(a, b), a, b),
             "__doc__": f"z = bool(a) {symbol} bool(b); not differentiable.",
         },
     )
@@ -42,7 +43,7 @@ def _logical(name: str, ufunc: Any, symbol: str) -> Any:
     logical.__doc__ = (
         f"Elementwise ``input {symbol} other`` on truth values (nonzero is True), as bool."
     )
-    register(logical, inplace=True)
+    register(logical, inplace=True, inplace_checked=False)  # (torch lets logical_and_ through)
     return logical
 
 
@@ -61,7 +62,7 @@ class LogicalNotBackward0(OpNode):
         return np.logical_not(a)
 
 
-@register(inplace=True)
+@register(inplace=True, inplace_checked=False)
 def logical_not(input: Tensor) -> Tensor:
     """Elementwise logical negation (nonzero is True), as bool."""
     return LogicalNotBackward0.apply(input)
@@ -104,7 +105,7 @@ class BitwiseXorBackward0(OpNode):
         dt = a.dtype if isinstance(a, np.ndarray) else np.asarray(b).dtype
         if dt.kind == "f":
             raise not_implemented_for("bitwise_xor_cpu", dt)
-        return a ^ b
+        return torch_layout(a ^ b, a, b)
 
 
 @register(dunders=("__xor__", "__rxor__"), inplace=True)
@@ -168,7 +169,7 @@ def isclose(
             close &= np.isfinite(a) & np.isfinite(b) | same
             if equal_nan:
                 close |= np.isnan(a) & np.isnan(b)
-    return Tensor._make(np.asarray(close), False, None, 0)
+    return Tensor._make(torch_layout(np.asarray(close), input._data, other._data), False, None, 0)
 
 
 register(isclose)

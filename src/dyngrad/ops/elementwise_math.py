@@ -16,6 +16,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from ._registry import FLOAT, OpNode, register, tangent_sum
 from .elementwise import exp, sqrt, where
+from .elementwise_layout import torch_layout
 from .elementwise_pow import pow
 from .elementwise_scalars import checked_scalar, not_implemented_for, require_tensor
 
@@ -358,7 +359,7 @@ class Atan2Backward0(OpNode):
     save = (0, 1)
 
     def forward(self, a: Any, b: Any) -> Any:
-        return np.arctan2(a, b)
+        return torch_layout(np.arctan2(a, b), a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -394,7 +395,7 @@ class HypotBackward0(OpNode):
         dt = a.dtype if isinstance(a, np.ndarray) else np.asarray(b).dtype
         if dt.kind != "f":
             raise not_implemented_for("hypot_cpu", dt)
-        return np.hypot(a, b)
+        return torch_layout(np.hypot(a, b), a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -425,7 +426,7 @@ class LerpBackward0(OpNode):
 
     def forward(self, a: Any, b: Any, weight: Any = 0.5) -> Any:
         self.weight = weight
-        return _lerp(a, b, weight)
+        return torch_layout(_lerp(a, b, weight), a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         w = self.weight
@@ -442,10 +443,10 @@ class LerpBackward1(OpNode):
     """z = a + w·(b − a) with a tensor w;  ā = z̄ · (1 − w),  b̄ = z̄ · w,  w̄ = z̄ · (b − a)."""
 
     save = (0, 1, 2)
-    save_for = ((2,), (2,), (0, 1))
+    save_for = ((2,), (2,), (0, 1, 2))  # (torch saves the weight for its own gradient too)
 
     def forward(self, a: Any, b: Any, w: Any) -> Any:
-        return _lerp(a, b, w)
+        return torch_layout(_lerp(a, b, w), a, b, w)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b, w = self.saved_tensors

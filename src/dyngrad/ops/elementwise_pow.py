@@ -17,6 +17,7 @@ from .._tensor import Tensor
 from ._registry import OpNode, promote_with, register, tangent_sum
 from .elementwise import log, where
 from .elementwise_compare import bitwise_or
+from .elementwise_layout import torch_layout
 from .elementwise_scalars import checked_scalar, not_implemented_for
 
 __all__ = ["pow"]
@@ -59,8 +60,8 @@ class PowBackward1(OpNode):
         if a.dtype == np.bool_:
             raise not_implemented_for("pow", a.dtype)
         if a.dtype.kind in "iu":
-            return _integer_power(a, b)
-        return a**b
+            return torch_layout(_integer_power(a, b), a, b)
+        return torch_layout(a**b, a, b)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         a, b = self.saved_tensors
@@ -91,9 +92,11 @@ class PowBackward2(OpNode):
 
     def forward(self, b: Any, base: Any) -> Any:
         self.base = base
+        # Note: contiguous whatever b's layout, as torch's result (its scalar base is a
+        # wrapped 0-d tensor the output layout is computed from).
         if b.dtype.kind in "iu":
-            return _integer_power(np.asarray(base, dtype=b.dtype), b)
-        return np.power(base, b)
+            return np.asarray(_integer_power(np.asarray(base, dtype=b.dtype), b), order="C")
+        return np.asarray(np.power(base, b), order="C")
 
     def backward(self, g: Tensor) -> Tensor:
         y = self.saved_output

@@ -14,6 +14,7 @@ import numpy as np
 from .._tensor import Tensor
 from ._registry import OpNode, promote_with, register
 from .elementwise import where
+from .elementwise_layout import torch_layout
 from .elementwise_logical import isfinite
 from .elementwise_scalars import checked_scalar, not_implemented_for, zeros_like_grad
 
@@ -191,7 +192,7 @@ class ClampMinBackward1(OpNode):
     save = (0, 1)
 
     def forward(self, a: Any, m: Any) -> Any:
-        return np.maximum(a, m)
+        return torch_layout(np.maximum(a, m), a, m)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         x, m = self.saved_tensors
@@ -227,7 +228,7 @@ class ClampMaxBackward1(OpNode):
     save = (0, 1)
 
     def forward(self, a: Any, m: Any) -> Any:
-        return np.minimum(a, m)
+        return torch_layout(np.minimum(a, m), a, m)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         x, m = self.saved_tensors

@@ -294,6 +294,7 @@ def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = Fa
     if isinstance(indices, (tuple, list)) and len(indices) > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim} (got {len(indices)})")
     key = index_tensors_key(indices, input._data.shape)
+    key.check_empty_dims()
     # (torch puts one value at a single mask as masked_fill does: converted, any shape)
     one_value_fill = not accumulate and key.single_mask and not _strip_leading_ones(values.shape)
     if values.dtype is not input.dtype and one_value_fill:
@@ -404,6 +405,7 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
             "masked_fill_ only supports boolean masks, but got mask with dtype unsigned char"
         )
     _check_setitem(self, key)
+    key.check_empty_dims()
     _check_value_shape(value_shape, key.result_shape, key.adv is not None, self._data.dtype)
     if isinstance(value, Tensor) and key.adv is not None and value.dtype is not self.dtype:
         masked_fill = key.single_mask and not _strip_leading_ones(value_shape)
@@ -486,6 +488,9 @@ def _check_overlap(data: np.ndarray, key: IndexKey, value: np.ndarray) -> None:
 def _write_untracked(self: Tensor, key: IndexKey, value: Any) -> None:
     """Nothing to record: write straight into the tensor's memory and bump its version."""
     data = self._data
+    if not data.size:  # (nothing to write; an empty expanded array is read-only to NumPy)
+        self._bump_version()
+        return
     if not data.flags.writeable:
         if key.adv is not None or key.basic_effect:
             raise RuntimeError(

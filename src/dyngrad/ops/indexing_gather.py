@@ -58,13 +58,15 @@ def index_array(
     message: str | None = None,
     long_only: bool = False,
     error: type[Exception] = RuntimeError,
+    empty_any_dtype: bool = False,
 ) -> np.ndarray:
-    """The index tensor's array, with torch's error when it is not an integer tensor."""
+    """The index tensor's array, with torch's error when it is not an integer tensor
+    (``empty_any_dtype``: gather and scatter take an empty index of any dtype)."""
     if not isinstance(index, Tensor):
         raise TypeError(f"{op}(): argument 'index' must be Tensor, not {type(index).__name__}")
     arr = index._data
     allowed = ("int64",) if long_only else ("int64", "int32")
-    if arr.dtype.name not in allowed:
+    if arr.dtype.name not in allowed and not (empty_any_dtype and arr.size == 0):
         raise error(message or f"{op}(): Expected dtype int32/int64 for index")
     return arr.astype(np.intp, copy=False)
 
@@ -133,6 +135,8 @@ class GatherBackward0(OpNode):
     linear = True  # forward mode: ẏ = ẋ gathered the same way
     promote = OWN
     index = saved_index()
+    save = (0,)  # as torch saves it: self, for its own gradient
+    save_for = ((0,),)
 
     def forward(self, a: np.ndarray, dim: int, index: np.ndarray) -> Any:
         self.shape, self.dim, self.index = a.shape, dim, index
@@ -167,7 +171,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
             [4., 3.]])
     """
     dim = _wrap_dim(dim, input.ndim)
-    idx = index_array(index, "gather")
+    idx = index_array(index, "gather", empty_any_dtype=True)
     _check_gather_shapes("gather", input._data.shape, idx, dim)
     out = GatherBackward0.apply(input, dim=dim, index=idx)
     watch(out, "index", index)
@@ -202,6 +206,7 @@ class ScatterBackward1(OpNode):
 
     promote = OWN
     index = saved_index()
+    no_edge = (1,)  # the number (torch's node has one edge)
 
     def forward(self, a: np.ndarray, value: Any, dim: int, index: np.ndarray) -> Any:
         self.dim, self.index = dim, index
@@ -210,7 +215,7 @@ class ScatterBackward1(OpNode):
         return scatter_array(a, dim, index, fill, "assign")
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
-        return ScatterBackward1.apply(g, 0, dim=self.dim, index=self.index), None
+        return ScatterBackward1.apply(g, 0, dim=self.dim, index=self.index)
 
     def jvp(self, dx: Any, dv: Any, x: Tensor, v: Any, y: Tensor) -> Any:
         """ẏ = scatter(ẋ, dim, index, 0) (the number has no tangent)."""
@@ -307,7 +312,7 @@ def scatter(
     if src is None:
         src = value
     dim = _wrap_dim(dim, input.ndim)
-    idx = index_array(index, "scatter")
+    idx = index_array(index, "scatter", empty_any_dtype=True)
     is_tensor = isinstance(src, Tensor)
     if is_tensor:  # (torch checks the dtypes before the shapes)
         _check_same_dtype(input, src)
@@ -350,7 +355,7 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     tensor([4., 0., 2.])
     """
     dim = _wrap_dim(dim, input.ndim)
-    idx = index_array(index, "scatter")
+    idx = index_array(index, "scatter", empty_any_dtype=True)
     _check_same_dtype(input, src)  # (torch checks the dtypes before the shapes)
     _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)
     out = ScatterAddBackward0.apply(input, src, dim=dim, index=idx)
@@ -363,20 +368,21 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
 
 @register
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Tensor:
-    """``gather`` with broadcasting: input and indices broadcast in every dim but ``dim``;
-    with ``dim=None`` both are flattened first."""
-    if indices._data.dtype != np.int64:
-        raise RuntimeError(
-            "torch.take_along_dim(): dtype of indices should be Long but got "
-            f"{_TYPE_NAMES[indices.dtype.name]}"
-        )
-    if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))  # type: ignore[attr-defined]
+    """``gather`` with broadcasting: input and indices broadcast in every dim but ``dim``,
+    and the indices wrap around (``i % size``, as torch); with ``dim=None`` both are
+    flattened first (and the indices must be in range)."""
+    if dim is None:  # (views, as torch: a layout that cannot be flattened in place fails)
+        return gather(input.view(-1), 0, indices.view(-1))  # type: ignore[attr-defined]
     if input.ndim != indices.ndim:
         raise RuntimeError(
             "torch.take_along_dim(): input and indices should have the same number of "
             f"dimensions, but got {input.ndim} dimensions for input, and {indices.ndim} "
             "dimensions for indices"
+        )
+    if indices._data.dtype != np.int64:
+        raise RuntimeError(
+            "torch.take_along_dim(): dtype of indices should be Long but got "
+            f"{_TYPE_NAMES[indices.dtype.name]}"
         )
     dim = _wrap_dim(dim, input.ndim)
     a_shape, i_shape = list(input.shape), list(indices.shape)
@@ -386,8 +392,13 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None) -> Te
     want_a[dim] = input.shape[dim]
     want_i = common.copy()
     want_i[dim] = indices.shape[dim]
-    if list(input.shape) != want_a:
-        input = input.expand(*want_a)  # type: ignore[attr-defined]
+    input = input.expand(*want_a)  # type: ignore[attr-defined]  # (always: ExpandBackward0)
     if list(indices.shape) != want_i:
         indices = indices.expand(*want_i)  # type: ignore[attr-defined]
-    return gather(input, dim, indices)
+    # Note: torch wraps every index modulo the dim's size (meant for negative indices, it
+    # also sends 5 to 1 in a dim of 4): no index is out of range, but a dim of size 0 fails
+    size, idx = input.shape[dim], indices._data
+    if idx.size and not size:
+        raise RuntimeError("ZeroDivisionError: take_along_dim(): indices into a dim of size 0")
+    wrapped = Tensor._make(np.mod(idx, max(size, 1)), False, None, 0)
+    return gather(input, dim, wrapped)

@@ -86,17 +86,26 @@ class IndexKey:
         self.view_shape = view_shape
         self.result_shape = view_shape if adv is None else _advanced_shape(view_shape, adv)
 
+    def check_empty_dims(self) -> None:
+        """torch's first check of a write or read at index arrays (before the value's shape
+        and dtype): an index array that reads elements of a dim of size 0."""
+        if self.adv is None:
+            return
+        arrays = [(i, a) for i, a in enumerate(self.adv) if isinstance(a, np.ndarray)]
+        if not any(self.view_shape[i] == 0 and a.size for i, a in arrays):
+            return
+        if 0 not in np.broadcast_shapes(*(a.shape for _, a in arrays)):
+            raise IndexError("index is out of bounds for dimension with size 0")
+
     def check_bounds(self) -> None:
         """torch's errors for index arrays pointing outside their dim (only elements that are
         read are checked: an empty result checks nothing)."""
         if self.adv is None:
             return
+        self.check_empty_dims()
         view_shape = self.view_shape
         arrays = [(i, a) for i, a in enumerate(self.adv) if isinstance(a, np.ndarray)]
         block = np.broadcast_shapes(*(a.shape for _, a in arrays))
-        for i, a in arrays:
-            if view_shape[i] == 0 and a.size and 0 not in block:
-                raise IndexError("index is out of bounds for dimension with size 0")
         if 0 in self.result_shape:  # keep NumPy from checking what torch does not read
             adv = list(self.adv)
             for i, a in arrays:

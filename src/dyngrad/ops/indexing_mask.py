@@ -41,6 +41,7 @@ class MaskedFillBackward0(OpNode):
 
     promote = OWN
     mask = saved_index()
+    no_edge: tuple[int, ...] = (1,)  # the number (torch's node has one edge)
 
     def forward(self, a: np.ndarray, value: Any, mask: np.ndarray) -> Any:
         self.mask = mask
@@ -49,7 +50,7 @@ class MaskedFillBackward0(OpNode):
         return np.asarray(np.where(mask, fill, a), order="C")  # (torch's layout)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
-        return MaskedFillBackward0.apply(g, 0, mask=self.mask), None
+        return MaskedFillBackward0.apply(g, 0, mask=self.mask)
 
     def jvp(self, dx: Any, dv: Any, x: Tensor, v: Any, y: Tensor) -> Any:
         """ẏ = masked_fill(ẋ, mask, 0) (the number has no tangent)."""
@@ -61,6 +62,7 @@ class MaskedFillBackward1(MaskedFillBackward0):
     mask;  ẏ = masked_fill(ẋ, mask, v̇)."""
 
     linear = True  # forward mode: y is linear in (x, v)
+    no_edge = ()
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_x, need_v = self.needs_input_grad
@@ -105,8 +107,10 @@ def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
         broadcast_shapes(self._data.shape, mask._data.shape)
     if not is_expanded(self._data):
         return commit_inplace(self, masked_fill(self, mask, value))
-    warn_expanded("masked_fill_")  # torch's deprecated write into shared memory
+    warn_expanded("masked_fill_", stacklevel=4)  # torch's deprecated write into shared memory
     out = masked_fill(self, mask, value)
+    if out._data.shape != self._data.shape:  # (the mask has more dims: torch's shape error)
+        return commit_inplace(self, out)
     filled = np.broadcast_to(mask._data, self._data.shape)
     write = shared_writer(lambda at: at[filled], out._data[filled])
     return commit_inplace(self, out, overlap_ok=True, write=write)
@@ -125,6 +129,8 @@ class MaskedSelectBackward0(OpNode):
     linear = True  # forward mode: ẏ = the same elements of ẋ
     promote = OWN
     mask = saved_index()
+    save = (0,)  # as torch saves it: self, for its own gradient
+    save_for = ((0,),)
 
     def forward(self, a: np.ndarray, mask: np.ndarray) -> Any:
         shape = np.broadcast_shapes(a.shape, mask.shape)

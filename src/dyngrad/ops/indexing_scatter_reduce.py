@@ -10,7 +10,9 @@ src element sent to p); y_p = reduce(S_p). Positions nothing is sent to keep x_p
   prod: ∂y_p/∂s = Π(S_p minus s): y_p / s when no element of S_p is 0, the product of the
         others for the only zero, 0 otherwise.
 The masks and counts are piecewise constant; every formula is linear in ȳ or built from
-dyngrad ops (prod), so higher-order gradients work.
+dyngrad ops (prod), so higher-order gradients work, but for prod's src̄ where several src
+zeros meet one position: its value (0) is right, its derivative is not the formula's, so
+differentiating it raises torch's error (a node named ``Error``, as torch's).
 
 Forward mode: sum and mean are linear in (x, src): ẏ = scatter_reduce(ẋ, ṡ) the same way.
 amax/amin: ẏ_p = the mean of the tangents of the elements of S_p equal to y_p (an excluded
@@ -26,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
+from ..autograd import grad_mode
+from ..autograd.graph import Node, grad_accumulator, init_node
 from ._registry import OWN, OpNode, register
 from .elementwise import where
 from .indexing_gather import (
@@ -127,6 +131,8 @@ class ScatterReduceBackward0(OpNode):
                 f"{self.given}."
             )
         x, src = self.saved_tensors
+        if self.index.size == 0:  # nothing reduced in: y = x
+            return self._nothing_reduced_backward(g, x)
         shape = x._data.shape
         at = _positions(_as_1d(self.index), self.dim)
         touched = self._touched(shape)
@@ -143,6 +149,16 @@ class ScatterReduceBackward0(OpNode):
             return self._extreme_backward(g, x, src_lead, touched, src)
         return self._prod_backward(g, x, src_lead, touched, whole=src)
 
+    def _nothing_reduced_backward(self, g: Tensor, x: Tensor) -> tuple[Any, ...]:
+        """An empty index: y = x, so x̄ = ȳ (amax/amin: where x equals y, i.e. not at NaN),
+        src̄ = gather(ȳ) (empty, index-shaped; the engine sums it to src's shape, and fails
+        as torch does when it cannot)."""
+        gx = g
+        if self.reduce in ("amax", "amin"):
+            y = self.saved_output._data
+            gx = g * _constant((x._data == y).astype(g._data.dtype))  # type: ignore[operator]
+        return gx, self._gather(g)
+
     def _touched(self, shape: tuple[int, ...]) -> np.ndarray:
         """The positions of x that some src element is sent to."""
         touched = np.zeros(shape or (1,), bool)  # (a 0-d x is indexed as 1-d, as in forward)
@@ -150,9 +166,12 @@ class ScatterReduceBackward0(OpNode):
         return touched.reshape(shape)
 
     def _lead(self, src: Tensor) -> Tensor:
-        """The part of src that is used (index's shape: torch ignores the rest)."""
+        """The part of src that is used (index's shape: torch ignores the rest). An empty
+        index uses nothing, whatever src's shape (torch checks no shapes then)."""
         if src._data.shape == self.index.shape:
             return src
+        if self.index.size == 0:
+            return _constant(np.zeros(self.index.shape, src._data.dtype))
         if src._data.ndim == 0:  # a 0-d src is one element in every dim
             src = src.reshape((1,) * self.index.ndim)  # type: ignore[attr-defined]
         return src[tuple(slice(0, s) for s in self.index.shape)]  # type: ignore[no-any-return]
@@ -161,6 +180,8 @@ class ScatterReduceBackward0(OpNode):
         """ẏ = Σ ∂y/∂x · ẋ + Σ ∂y/∂src · ṡ (see the module docstring); missing tangents are 0."""
         dt = y._data.dtype
         reduce = self.reduce
+        if self.index.size == 0:  # nothing reduced in: y = x
+            return _constant(np.zeros(y._data.shape, dt)) if dx is None else dx
         if reduce in ("sum", "mean"):  # linear in (x, src)
             if dx is None:
                 dx = _constant(np.zeros(x._data.shape, dt))
@@ -185,10 +206,10 @@ class ScatterReduceBackward0(OpNode):
             return ScatterAddBackward0.apply(total, dyds * ds_lead, dim=self.dim, index=self.index)
         # amax / amin: the mean of the tangents of the elements equal to y
         at = _positions(_as_1d(self.index), self.dim)
-        x_hits = (x._data == y._data) & (self.include_self | ~touched)
+        x_hits = np.asarray((x._data == y._data) & (self.include_self | ~touched))
         y_at = _as_1d(y._data)[at].reshape(self.index.shape)
         src_hits = self._lead(src)._data == y_at
-        count = x_hits.astype(dt)
+        count = np.asarray(x_hits.astype(dt))  # (0-d: an array, added to in place)
         np.add.at(_as_1d(count), at, _as_1d(src_hits))
         total = (
             _constant(np.zeros(y._data.shape, dt))
@@ -209,11 +230,11 @@ class ScatterReduceBackward0(OpNode):
         index does not cover but that equal y get a share too)."""
         y = self.saved_output._data
         dt = g._data.dtype
-        x_hits = x._data == y
+        x_hits = np.asarray(x._data == y)  # (0-d: an array, not a NumPy scalar)
         src_hits = src._data == _as_1d(y)[_positions(_as_1d(self.index), self.dim)].reshape(
             self.index.shape
         )
-        n = x_hits.astype(np.int64)
+        n = np.asarray(x_hits.astype(np.int64))
         np.add.at(_as_1d(n), _positions(_as_1d(self.index), self.dim), _as_1d(src_hits))
         share = g / _constant(np.maximum(n, 1).astype(dt))  # type: ignore[operator]
         # Note: as in torch, an excluded x equal to y still counts in the share (its own
@@ -277,12 +298,39 @@ class ScatterReduceBackward0(OpNode):
             self._gather(g * others_of_zero),  # type: ignore[operator]
             self._gather(g * y) / where(_constant(src_zero), 1.0, src),  # type: ignore[operator]
         )
+        if (zeros_at > 1).any():  # (its derivative there is not this formula's: as torch)
+            gsrc = _not_differentiable_again(gsrc)
         return gx, gsrc
 
     def _reduce(self, x: Tensor, src: Tensor) -> Tensor:
         return ScatterReduceBackward0.apply(
             x, src, dim=self.dim, index=self.index, reduce="prod", include_self=self.include_self
         )
+
+
+class _DoubleBackwardError(Node):
+    """Stands for the derivative of prod's src gradient where several src zeros meet:
+    the first gradient is right (0), its own derivative is not the formula's, so
+    differentiating it raises, as torch does."""
+
+    def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        raise RuntimeError(
+            "scatter_reduce(): Double backward is unsupported for src when >1 zeros in src "
+            "are scattered to the same position in self"
+        )
+
+
+_DoubleBackwardError.__name__ = _DoubleBackwardError.__qualname__ = "Error"  # (torch's name)
+
+
+def _not_differentiable_again(t: Tensor) -> Tensor:
+    """``t`` (a gradient being recorded) behind a node that raises when backpropagated."""
+    if not grad_mode.state.grad_enabled or not t._rg:
+        return t
+    node = _DoubleBackwardError.__new__(_DoubleBackwardError)
+    edge = (t._grad_fn, t._output_nr) if t._grad_fn is not None else (grad_accumulator(t), 0)
+    init_node(node, (edge,), ((t._data.shape, t._data.dtype),))
+    return Tensor._make(t._data, True, node, 0)
 
 
 @register(inplace=True)
@@ -296,7 +344,7 @@ def scatter_reduce(
             f"scatter_reduce(): argument 'src' (position 4) must be Tensor, not {type(src).__name__}"
         )
     dim = _wrap_dim(dim, input.ndim)
-    idx = index_array(index, "scatter")
+    idx = index_array(index, "scatter", empty_any_dtype=True)
     given, reduce = reduce, _ALIASES.get(reduce, reduce)
     _check_same_dtype(input, src)  # (torch's order: dtypes, shapes, then the reduction)
     _check_scatter_shapes(input._data.shape, idx, dim, src._data.shape)

@@ -11,6 +11,7 @@ y = put(x, idx, s):  x̄ = put(ȳ, idx, 0) (or ȳ when accumulating),  s̄ = tak
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -41,6 +42,45 @@ def _first_out_of_range(idx: np.ndarray, low: int, size: int) -> int | None:
 
 def _dim_size(t: Tensor, dim: int) -> int:
     return t._data.shape[dim] if t.ndim else 1
+
+
+def check_select_index(shape: tuple[int, ...], dim: int, idx: np.ndarray) -> None:
+    """torch's errors for index_select's index (also read by the backward formulas that
+    select, so that they fail as torch's do): an empty dim, then out-of-range entries, worded
+    by the kernel torch picks (dim 1 or an empty tensor: one wording, otherwise another)."""
+    ndim = len(shape)
+    size = shape[dim] if ndim else 1
+    if ndim == 0 and idx.size != 1:
+        raise RuntimeError(
+            f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)"
+        )
+    if idx.size and ndim > 1 and size == 0:
+        raise RuntimeError("index_select(): self indexing axis dim should be positive")
+    bad = _first_out_of_range(idx, 0, size)
+    if bad is None:
+        return
+    if ndim > 1 and (dim == 1 or 0 in shape):
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={size}")
+    raise IndexError("index out of range in self")
+
+
+def _select_checked(g: Tensor, dim: int, index: np.ndarray) -> Tensor:
+    """index_select(g, dim, index) with index_select's own checks (for backward formulas)."""
+    check_select_index(g._data.shape, dim, index)
+    return IndexSelectBackward0.apply(g, dim=dim, index=index)
+
+
+def _check_write_into_empty_dim(op: str, shape: tuple[int, ...], dim: int, n: int) -> None:
+    """index_fill/index_copy writing n > 0 slices along a dim of size 0 whose slices hold
+    elements: torch 2.13 fails there with an internal storage error (a RuntimeError), and
+    so does dyngrad, with its own words. (Other indices into an empty tensor are not checked
+    by torch: nothing is written.)"""
+    if not shape or not n or shape[dim] != 0:
+        return
+    if math.prod(s for d, s in enumerate(shape) if d != dim):
+        raise RuntimeError(
+            f"{op}(): cannot write {n} slice(s) along dimension {dim}, which has size 0"
+        )
 
 
 # --- index_select ---------------------------------------------------------------------------
@@ -79,14 +119,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     idx = index_array(
         index, "index_select", "index_select(): Expected dtype int32 or int64 for index"
     )
-    if input.ndim == 0 and idx.size != 1:
-        raise RuntimeError(
-            f"index_select(): Index to scalar can have only 1 value, got {idx.size} value(s)"
-        )
-    if idx.size and input.ndim > 1 and _dim_size(input, dim) == 0:
-        raise RuntimeError("index_select(): self indexing axis dim should be positive")
-    if _first_out_of_range(idx, 0, _dim_size(input, dim)) is not None:
-        raise IndexError("index out of range in self")
+    check_select_index(input._data.shape, dim, idx)
     out = IndexSelectBackward0.apply(input, dim=dim, index=_vector(idx))
     watch(out, "index", index)
     return out
@@ -102,12 +135,16 @@ class IndexAddBackward0(OpNode):
     linear = True  # forward mode: y is linear in (x, source)
     promote = OWN
     index = saved_index()
+    save = (1,)  # as torch saves it: source, for its own gradient
+    save_for = ((1,),)
 
     def forward(
         self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray, alpha: Any
     ) -> Any:
         self.dim, self.index, self.alpha = dim, index, alpha
         out = a.copy()
+        if not a.size:  # (torch reads no index of an empty tensor)
+            return out
         src = _along(src, dim) if alpha == 1 else _along(src, dim) * alpha
         np.add.at(_along(out, dim), index, src.astype(a.dtype, copy=False))
         return out
@@ -115,7 +152,7 @@ class IndexAddBackward0(OpNode):
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         gsrc = None
         if self.needs_input_grad[1]:
-            gsrc = IndexSelectBackward0.apply(g, dim=self.dim, index=self.index)
+            gsrc = _select_checked(g, self.dim, self.index)
             if self.alpha != 1:
                 gsrc = gsrc * self.alpha
         return g, gsrc
@@ -198,8 +235,11 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     _check_source("index_add_", input, source, dim, idx.size)
     size = _dim_size(input, dim)
     bad = _first_out_of_range(idx, 0, size)
-    if bad is not None:
-        if index._data.dtype == np.int32 or input.ndim <= 1:  # (torch's other kernels)
+    if bad is not None and (input.ndim <= 1 or input._data.size):  # (empty: nothing read)
+        # torch's kernels: an int64 index, alpha 1 and the first or last dim of a tensor
+        # with 2+ dims go through indexed accumulation, with its wording
+        outer = dim in (0, input.ndim - 1)
+        if index._data.dtype == np.int32 or input.ndim <= 1 or alpha != 1 or not outer:
             raise IndexError("index out of range in self")
         raise RuntimeError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
     out = IndexAddBackward0.apply(input, source, dim=dim, index=idx, alpha=alpha)
@@ -216,18 +256,20 @@ class IndexFillBackward0(OpNode):
 
     promote = OWN
     index = saved_index()
+    no_edge: tuple[int, ...] = (1,)  # the number (torch's node has one edge)
 
     def forward(self, a: np.ndarray, value: Any, dim: int, index: np.ndarray) -> Any:
         self.dim, self.index = dim, index
         out = a.copy(order="K")  # (torch's layout: a clone)
+        if not a.size:  # (torch reads no index of an empty tensor)
+            return out
         with np.errstate(all="ignore"):
             fill = np.asarray(value).astype(a.dtype)
         _along(out, dim)[index] = fill
         return out
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
-        gx = IndexFillBackward0.apply(g, 0, dim=self.dim, index=self.index)
-        return gx, None
+        return IndexFillBackward0.apply(g, 0, dim=self.dim, index=self.index)
 
     def jvp(self, dx: Any, dv: Any, x: Tensor, v: Any, y: Tensor) -> Any:
         """ẏ = index_fill(ẋ, dim, index, 0) (the number has no tangent)."""
@@ -242,12 +284,14 @@ class IndexFillBackward1(IndexFillBackward0):
     ẏ = index_fill(ẋ, dim, index, v̇)."""
 
     linear = True  # forward mode: y is linear in (x, v)
+    no_edge = ()
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_x, need_v = self.needs_input_grad
         gx = IndexFillBackward0.apply(g, 0, dim=self.dim, index=self.index) if need_x else None
         gv = None
         if need_v:
+            check_select_index(g._data.shape, self.dim, self.index)
             filled = np.unique(self.index % max(_dim_size(g, self.dim), 1))
             gv = IndexSelectBackward0.apply(g, dim=self.dim, index=filled).sum()  # type: ignore[attr-defined]
         return gx, gv
@@ -256,22 +300,23 @@ class IndexFillBackward1(IndexFillBackward0):
 @register(inplace=True)
 def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     """A copy of ``input`` with the slices at ``index`` along ``dim`` filled with ``value``."""
-    dim = _wrap_dim(dim, input.ndim)
     if isinstance(value, Tensor) and value.ndim:  # (torch checks the value first)
         raise RuntimeError(
             "index_fill_ only supports a 0-dimensional value tensor, but got tensor with "
             f"{value.ndim} dimension(s)."
         )
+    dim = _wrap_dim(dim, input.ndim)
     idx = index_array(
         index, "index_fill_", "index_fill_(): Expected dtype int64 for index.", True, IndexError
     )
     if index.ndim > 1:
         raise RuntimeError("Index has to be a vector/scalar")
+    _check_write_into_empty_dim("index_fill_", input._data.shape, dim, idx.size)
     size = _dim_size(input, dim)
     bad = _first_out_of_range(idx, -size, size)
     if bad is not None and input._data.size:  # torch checks nothing on an empty tensor
         raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
-    idx = _vector(idx) if input._data.size else np.zeros(0, np.intp)
+    idx = _vector(idx)
     if isinstance(value, Tensor):
         out = IndexFillBackward1.apply(input, value, dim=dim, index=idx)
     else:
@@ -282,22 +327,30 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
 
 class IndexCopyBackward0(OpNode):
     """y = x with the slices at ``index`` along ``dim`` replaced by source's;
-    x̄ = ȳ with zeros there,  s̄ = index_select(ȳ, dim, index);  ẏ = index_copy(ẋ, dim, index, ṡ)."""
+    x̄ = ȳ with zeros there,  s̄ = index_select(ȳ, dim, index) in s's shape;  ẏ = index_copy(ẋ, dim, index, ṡ)."""
 
     linear = True  # forward mode: y is linear in (x, source)
     promote = OWN
     index = saved_index()
+    save = (1,)  # as torch saves it: source, for its own gradient
+    save_for = ((1,),)
 
     def forward(self, a: np.ndarray, src: np.ndarray, dim: int, index: np.ndarray) -> Any:
-        self.dim, self.index = dim, index
+        self.dim, self.index, self.src_shape = dim, index, src.shape
         out = a.copy()
+        if not a.size:  # (torch reads no index of an empty tensor)
+            return out
         _along(out, dim)[index] = _along(src, dim)
         return out
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         need_x, need_src = self.needs_input_grad
         gx = IndexFillBackward0.apply(g, 0, dim=self.dim, index=self.index) if need_x else None
-        gsrc = IndexSelectBackward0.apply(g, dim=self.dim, index=self.index) if need_src else None
+        gsrc = None
+        if need_src:  # (a 0-d x and a 1-element source: the slice expands to the source)
+            gsrc = _select_checked(g, self.dim, self.index)
+            if tuple(gsrc.shape) != self.src_shape:  # (one element either way)
+                gsrc = gsrc.reshape(self.src_shape)  # type: ignore[attr-defined]
         return gx, gsrc
 
 
@@ -325,9 +378,10 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor
             f"{_TYPE_NAMES[input.dtype.name]} and (source) {_TYPE_NAMES[source.dtype.name]}"
         )
     _check_source("index_copy_", input, source, dim, idx.size)
+    _check_write_into_empty_dim("index_copy_", input._data.shape, dim, idx.size)
     size = _dim_size(input, dim)
     bad = _first_out_of_range(idx, 0, size)
-    if bad is not None:
+    if bad is not None and input._data.size:  # torch checks nothing on an empty tensor
         raise IndexError(
             f"index_copy_(): index {bad} is out of bounds for dimension {dim} with size {size}"
         )
@@ -361,6 +415,8 @@ class TakeBackward0(OpNode):
     linear = True  # forward mode: ẏ = the same elements of ẋ
     promote = OWN
     index = saved_index()
+    save = (0,)  # as torch saves it: self, for its own gradient
+    save_for = ((0,),)
 
     def forward(self, a: np.ndarray, index: np.ndarray) -> Any:
         self.shape, self.index = a.shape, index
@@ -391,6 +447,8 @@ class PutBackward0(OpNode):
     linear = True  # forward mode: y is linear in (x, source)
     promote = OWN
     index = saved_index()
+    save = (1,)  # as torch saves it: source, for its own gradient
+    save_for = ((1,),)
 
     def forward(self, a: np.ndarray, src: np.ndarray, index: np.ndarray, accumulate: bool) -> Any:
         self.index, self.accumulate, self.src_shape = index, accumulate, np.shape(src)
@@ -401,6 +459,10 @@ class PutBackward0(OpNode):
             np.add.at(flat, index.reshape(-1), values)
         else:
             flat[index.reshape(-1)] = values
+        if not a.flags.c_contiguous:  # torch clones first: the result keeps x's layout
+            kept = np.empty_like(a)
+            kept[...] = out
+            return kept
         return out
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:

@@ -12,9 +12,10 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
-from ._registry import OWN, OpNode, register
+from ._registry import _TYPE_NAMES, OWN, OpNode, register
 from .indexing_gather import GatherBackward0, ScatterBackward0, fmt_shape
 from .indexing_saved import saved_index, watch
+from .quickselect import tied_kth_indices
 from .reduction_return_types import _ValuesIndices
 
 __all__ = ["sort", "msort", "argsort", "topk", "kthvalue", "searchsorted", "bucketize"]
@@ -171,6 +172,7 @@ class KthvalueBackward0(_SelectAlongDim):
             return a.copy(), self.indices.copy()
         order = sort_indices(a, dim, descending=False)
         self.indices = np.take(order, [k - 1], axis=dim).astype(np.int64)
+        self.indices = tied_kth_indices(a, k, dim, self.indices)  # (torch's index among ties)
         values = np.take_along_axis(a, self.indices, axis=dim)
         if keepdim:
             return values, self.indices.copy()
@@ -206,22 +208,49 @@ def _values_array(x: Any) -> np.ndarray:
 def _search(
     seq: np.ndarray, vals: np.ndarray, side: str, sorter: np.ndarray | None, out_int32: bool
 ) -> Tensor:
-    if seq.ndim <= 1:
-        out = np.searchsorted(seq, vals, side=side, sorter=sorter)  # type: ignore[call-overload]
-    else:
-        rows_seq = seq.reshape(-1, seq.shape[-1])
-        rows_val = vals.reshape(-1, vals.shape[-1])
-        rows_sorter = None if sorter is None else sorter.reshape(-1, seq.shape[-1])
-        out = np.stack(
-            [
-                np.searchsorted(
-                    s, v, side=side, sorter=None if rows_sorter is None else rows_sorter[i]
-                )  # type: ignore[call-overload]
-                for i, (s, v) in enumerate(zip(rows_seq, rows_val))
-            ]
-        ).reshape(vals.shape)
+    """Binary search of each value in its row of ``seq``, step for step as torch's (so that
+    an unsorted or NaN-holding ``seq`` gives torch's answer too): ``lo`` moves past ``mid``
+    unless seq[mid] >= v ('left') or seq[mid] > v ('right')."""
+    n = seq.shape[-1]
+    n_rows = int(np.prod(seq.shape[:-1], dtype=np.int64))
+    rows_seq = seq.reshape(n_rows, n)
+    rows_val = vals.reshape(n_rows, vals.shape[-1]) if seq.ndim > 1 else vals.reshape(1, -1)
+    rows_sorter = None if sorter is None else sorter.reshape(n_rows, n)
+    lo = np.zeros(rows_val.shape, np.int64)
+    hi = np.full(rows_val.shape, n, np.int64)
+    with np.errstate(invalid="ignore"):
+        while n and (active := lo < hi).any():
+            mid = lo + (hi - lo) // 2
+            at = np.minimum(mid, n - 1)
+            if rows_sorter is not None:
+                at = np.take_along_axis(rows_sorter, at, axis=1)
+            probe = np.take_along_axis(rows_seq, at, axis=1)
+            stop = probe > rows_val if side == "right" else probe >= rows_val
+            lo = np.where(active & ~stop, mid + 1, lo)
+            hi = np.where(active & stop, mid, hi)
     dtype = np.int32 if out_int32 else np.int64
-    return Tensor._make(np.asarray(out, dtype=dtype), False, None, 0)
+    return Tensor._make(lo.reshape(vals.shape).astype(dtype), False, None, 0)
+
+
+def _check_sorter_shape(seq: np.ndarray, sorter: np.ndarray) -> None:
+    """torch's first check of ``sorter``: the boundaries' own shape."""
+    if sorter.shape != seq.shape:
+        raise RuntimeError(
+            "torch.searchsorted(): boundary and sorter must have the same size, but got "
+            f"boundary tensor {fmt_shape(seq.shape)}and got sorter tensor {fmt_shape(sorter.shape)}"
+        )
+
+
+def _sorter_array(sorter: np.ndarray, n: int) -> np.ndarray:
+    """``sorter`` checked as torch checks it: int64, every entry a position in its row."""
+    if sorter.dtype != np.int64:
+        raise RuntimeError(
+            "torch.searchsorted(): sorter must be a tensor of long dtype but got dtype "
+            f"{_TYPE_NAMES[sorter.dtype.name]}"
+        )
+    if sorter.size and (sorter.min() < 0 or sorter.max() >= n):
+        raise RuntimeError("torch.searchsorted(): sorter index out of range")
+    return sorter
 
 
 @register(method=False)
@@ -252,6 +281,8 @@ def searchsorted(
             )
         right = side == "right"
     seq = sorted_sequence._data
+    if sorter is not None:
+        _check_sorter_shape(seq, sorter._data)
     if not isinstance(input, Tensor) and seq.ndim != 1:
         raise RuntimeError(
             "torch.searchsorted(): input value can be a scalar only when boundaries tensor "
@@ -270,7 +301,7 @@ def searchsorted(
             "dimensions of boundaries tensor and input value tensor must match, but we got "
             f"boundaries tensor {fmt_shape(seq.shape)} and input value tensor {fmt_shape(vals.shape)}"
         )
-    order = None if sorter is None else sorter._data
+    order = None if sorter is None else _sorter_array(sorter._data, seq.shape[-1])
     return _search(seq, vals, "right" if right else "left", order, out_int32)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._registry import INTERNAL_OVERLAP_MESSAGE
+from ._registry import INTERNAL_OVERLAP_MESSAGE, memory_owner
 from .view_inplace import positions
 
 __all__ = ["is_expanded", "warn_expanded", "write_shared", "shared_writer"]
@@ -25,18 +25,20 @@ _EXAMPLES = {"index_put_": "tensor[indices] = tensor"}
 
 
 def is_expanded(data: np.ndarray) -> bool:
-    """Some dim repeats the same memory (stride 0, size > 1)."""
-    return any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides))
+    """Some dim repeats the same memory (stride 0, size > 1). An empty array holds nothing
+    to share (NumPy gives it stride 0 everywhere)."""
+    return data.size > 0 and any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides))
 
 
-def warn_expanded(op: str) -> None:
-    """torch's deprecation warning for ``op`` on an expanded tensor."""
+def warn_expanded(op: str, stacklevel: int = 3) -> None:
+    """torch's deprecation warning for ``op`` on an expanded tensor (``stacklevel``: the
+    frame of the user's call, counted from here)."""
     warnings.warn(
         f"Use of {op} on expanded tensors is deprecated. Please clone() the tensor before "
         "performing this operation. This also applies to advanced indexing e.g. "
         f"{_EXAMPLES.get(op, 'tensor[mask] = scalar')}",
         UserWarning,
-        stacklevel=3,
+        stacklevel=stacklevel,
     )
 
 
@@ -49,9 +51,7 @@ def write_shared(
     """Write ``values`` (or add them, ``accumulate``) into the memory of the elements of
     ``data`` that ``select`` picks (``select`` maps an array of ``data``'s shape to the picked
     elements, in write order). Repeated locations: the last value wins, or all are added."""
-    root = data
-    while isinstance(root.base, np.ndarray):
-        root = root.base
+    root = memory_owner(data)
     if not root.flags.writeable:
         raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
     picked = np.asarray(select(positions(root, data)))

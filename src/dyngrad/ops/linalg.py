@@ -68,6 +68,7 @@ class DotBackward0(OpNode):
     """z = Σ aᵢbᵢ;  ā = z̄·b,  b̄ = z̄·a."""
 
     save = (0, 1)
+    save_for = ((1,), (0,))  # each operand only for the other's gradient
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> Any:
         return np.dot(a, b)
@@ -130,6 +131,7 @@ class MvBackward0(OpNode):
     """z = A·v;  Ā = z̄ ⊗ v,  v̄ = Aᵀ·z̄;  ż = Ȧ·v + A·v̇."""
 
     save = (0, 1)
+    save_for = ((1,), (0,))  # each operand only for the other's gradient
 
     def forward(self, a: np.ndarray, v: np.ndarray) -> Any:
         return a @ v
@@ -203,6 +205,7 @@ class MmBackward0(OpNode):
     """Z = A·B;  Ā = Z̄·Bᵀ,  B̄ = Aᵀ·Z̄ (each computed in its input's layout);  Ż = Ȧ·B + A·Ḃ."""
 
     save = (0, 1)
+    save_for = ((1,), (0,))  # each operand only for the other's gradient
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> Any:
         self.layout = (column_major(a), column_major(b))
@@ -253,6 +256,7 @@ class BmmBackward0(OpNode):
     """Z[i] = A[i]·B[i];  Ā[i] = Z̄[i]·B[i]ᵀ,  B̄[i] = A[i]ᵀ·Z̄[i];  Ż[i] = Ȧ[i]·B[i] + A[i]·Ḃ[i]."""
 
     save = (0, 1)
+    save_for = ((1,), (0,))  # each operand only for the other's gradient
 
     def forward(self, a: np.ndarray, b: np.ndarray) -> Any:
         return np.matmul(a, b)

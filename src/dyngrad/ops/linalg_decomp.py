@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import _TYPE_NAMES, OWN, OpNode, register
+from ._registry import _TYPE_NAMES, OWN, OpNode, check_saved_versions, register
 from .linalg import _broadcast_batch, matmul
 from .linalg_common import (
     LinAlgError,
@@ -38,6 +38,7 @@ from .linalg_common import (
     sym,
     watch_outputs,
 )
+from .linalg_solve import solve_with_info
 
 __all__ = ["linalg_inv", "det", "slogdet", "logdet", "linalg_solve", "linalg_cholesky"]
 
@@ -200,6 +201,8 @@ class LinalgSlogdetBackward0(OpNode):
         # Note: only logabsdet carries a gradient; one that reaches only the sign gives
         # the input no gradient at all (None, as torch), not zeros.
         if grads[1] is None:
+            check_saved_versions(self)  # (torch checks what it saved all the same)
+            check_outputs(self, ("sign",))
             return (None,)
         return super().apply_backward(grads)
 
@@ -259,7 +262,9 @@ class LinalgSolveExBackward0(OpNode):
     save = (0,)
     save_output = True
 
-    def forward(self, a: np.ndarray, b: np.ndarray, left: bool, vector: bool) -> Any:
+    def forward(self, a: np.ndarray, b: np.ndarray, left: bool, vector: bool,
+                ex: bool = False) -> Any:  # fmt: skip
+        """``ex`` (solve_ex): a singular matrix gives LAPACK's result (±inf, NaN), no error."""
         self.left, self.vector = left, vector
         try:
             if vector:  # (only with left=True: torch refuses a vector B for XA = B)
@@ -270,9 +275,10 @@ class LinalgSolveExBackward0(OpNode):
                 np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
             )
         except np.linalg.LinAlgError:
-            raise LinAlgError(
-                "torch.linalg.solve: The solver failed because the input matrix is singular."
-            ) from None
+            x, info = solve_with_info(a, b, left, vector)
+            if not ex:
+                raise singular_solve_error("torch.linalg.solve", a.shape, info) from None
+            return lapack_layout(x) if left else np.ascontiguousarray(x)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         (a,) = self.saved_tensors
@@ -302,8 +308,22 @@ class LinalgSolveExBackward0(OpNode):
         return linalg_solve(a, rhs, left=self.left)
 
 
+def singular_solve_error(op: str, shape: tuple[int, ...], info: np.ndarray) -> LinAlgError:
+    """torch's error for the first singular matrix (``info`` > 0) of a batch."""
+    i = int(np.argmax(info.reshape(-1) != 0))
+    return LinAlgError(
+        f"{op}: {batch_prefix(shape, i)}The solver failed because the input matrix is singular."
+    )
+
+
 def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """X with A X = B (``left=False``: X A = B); batch dims broadcast; B may be a vector."""
+    return solve_system(A, B, left, ex=False)
+
+
+def solve_system(A: Tensor, B: Tensor, left: bool, ex: bool) -> Tensor:
+    """``linalg_solve``; ``ex`` (for solve_ex): no error for a singular A, LAPACK's result
+    instead (see ``linalg_solve.solve_with_info``)."""
     check_square("linalg.solve", A)
     check_float("linalg.solve", B)
     if A.dtype is not B.dtype:
@@ -324,7 +344,7 @@ def linalg_solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         )
     batch_b = tuple(B.shape[:-1] if vector else B.shape[:-2])
     _broadcast_batch(batch_b, tuple(A.shape[:-2]))  # torch's error for mismatched batches
-    return LinalgSolveExBackward0.apply(A, B, left=left, vector=vector)  # type: ignore[no-any-return]
+    return LinalgSolveExBackward0.apply(A, B, left=left, vector=vector, ex=ex)  # type: ignore[no-any-return]
 
 
 # --- Cholesky ------------------------------------------------------------------------
@@ -367,6 +387,8 @@ def cholesky_info(low: np.ndarray) -> np.ndarray:
     """potrf's info per matrix: the order of the first diagonal entry of the (partial) factor
     that is not > 0 (the failing leading minor), or 0."""
     bad = ~(np.diagonal(low, axis1=-2, axis2=-1) > 0)
+    if bad.shape[-1] == 0:  # 0×0 matrices always factor
+        return np.zeros(bad.shape[:-1], np.int32)
     return np.where(bad.any(-1), bad.argmax(-1) + 1, 0).astype(np.int32)
 
 

@@ -56,6 +56,7 @@ class AddmmBackward0(OpNode):
     """Y = β·C + α·A·B;  C̄ = β·Ȳ,  Ā = α·Ȳ·Bᵀ,  B̄ = α·Aᵀ·Ȳ (β = 0 ignores C, even nan)."""
 
     save = (1, 2)
+    save_for = ((2,), (1,))  # each factor only for the other's gradient
 
     def forward(self, c: np.ndarray, a: np.ndarray, b: np.ndarray, beta: Any, alpha: Any) -> Any:
         self.beta, self.alpha = beta, alpha
@@ -112,6 +113,7 @@ class AddmvBackward0(OpNode):
     """y = β·c + α·A·v;  c̄ = β·ȳ,  Ā = α·ȳ ⊗ v,  v̄ = α·Aᵀ·ȳ."""
 
     save = (1, 2)
+    save_for = ((2,), (1,))  # each factor only for the other's gradient
 
     def forward(self, c: np.ndarray, a: np.ndarray, v: np.ndarray, beta: Any, alpha: Any) -> Any:
         self.beta, self.alpha = beta, alpha
@@ -154,6 +156,7 @@ class BaddbmmBackward0(OpNode):
     """Y[i] = β·C[i] + α·A[i]·B[i];  C̄ = β·Ȳ,  Ā[i] = α·Ȳ[i]·B[i]ᵀ,  B̄[i] = α·A[i]ᵀ·Ȳ[i]."""
 
     save = (1, 2)
+    save_for = ((2,), (1,))  # each factor only for the other's gradient
 
     def forward(self, c: np.ndarray, a: np.ndarray, b: np.ndarray, beta: Any, alpha: Any) -> Any:
         self.beta, self.alpha = beta, alpha

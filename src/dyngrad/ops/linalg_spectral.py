@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import _TYPE_NAMES, FUNCTIONS, OWN, OpNode, register
+from ._registry import _TYPE_NAMES, FUNCTIONS, OWN, OpNode, check_saved_versions, register
 from .linalg import matmul
 from .linalg_common import (
     LinAlgError,
@@ -61,6 +61,7 @@ class _OutputGradients:
     gradient, so that e.g. the gradient of S alone skips the U and V terms."""
 
     def apply_backward(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        check_saved_versions(self)  # type: ignore[arg-type]
         result = self.backward(*grads)  # type: ignore[attr-defined]
         return result if type(result) is tuple else (result,)
 

@@ -148,8 +148,10 @@ class TraceBackward0(OpNode):
         return np.asarray(np.trace(a, dtype=dtype))
 
     def backward(self, g: Tensor) -> Tensor:
-        eye = np.eye(*self.shape, dtype=g._data.dtype)
-        return g * Tensor._make(eye, False, None, 0)  # type: ignore[operator,no-any-return]
+        # ȳ on the diagonal and exact zeros elsewhere (torch fills, so an inf/nan ȳ stays
+        # on the diagonal: no 0 · nan off it)
+        eye = Tensor._make(np.eye(*self.shape, dtype=np.bool_), False, None, 0)
+        return g.expand(self.shape).masked_fill(~eye, 0.0)  # type: ignore[attr-defined,no-any-return]
 
 
 @register

@@ -86,7 +86,7 @@ class EluBackward0(OpNode):
         slope = (x.clamp(max=0.0) * self.input_scale).exp() * (  # type: ignore[attr-defined]
             self.scale * self.alpha * self.input_scale
         )
-        return where(x > 0, g * self.scale, g * slope)
+        return where(x <= 0, g * slope, g * self.scale)  # (nan x: the λ branch, as torch)
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
         """ẏ = ẋ·λ if x > 0 else ẋ·λ·α·β·e^(βx)."""
@@ -98,7 +98,7 @@ def _elu_tangent(node: Any, dx: Tensor, x: Tensor) -> Tensor:
     slope = (x.clamp(max=0.0) * node.input_scale).exp() * (  # type: ignore[attr-defined]
         node.scale * node.alpha * node.input_scale
     )
-    return where(x > 0, dx * node.scale, dx * slope)
+    return where(x <= 0, dx * slope, dx * node.scale)
 
 
 def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
@@ -269,6 +269,7 @@ class LogSigmoidBackward0(OpNode):
 
     def forward(self, a: np.ndarray) -> Any:
         _float_only(a, "log_sigmoid_cpu")
+        a = np.asarray(a, order="C")  # (torch's result is contiguous whatever x's layout)
         return np.minimum(a, 0) - np.log1p(np.exp(-np.abs(a)))
 
     def backward(self, g: Tensor) -> Tensor:
@@ -340,15 +341,14 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
             f"{names.get(weight.dtype.name, weight.dtype.name)}"
         )
     n = weight.numel()
+    if n != 1 and input.ndim == 0:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    if weight.ndim > 1:  # (even with a single element)
+        raise RuntimeError(
+            f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: ndim = {weight.ndim}"
+        )
     if n != 1:
-        if input.ndim == 0:
-            raise RuntimeError("Not allow zero-dim input tensor.")
         channels = input.shape[1] if input.ndim > 1 else 1
-        if weight.ndim > 1:
-            raise RuntimeError(
-                "prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
-                f"ndim = {weight.ndim}"
-            )
         if n != channels:
             raise RuntimeError(
                 "Mismatch of parameter numbers and input channel size. Found parameter "

@@ -32,6 +32,7 @@ class EmbeddingBackward0(OpNode):
 
     promote = OWN
     save = (1,)  # the indices, as torch saves them: an in-place change of them is caught
+    no_edge = (1,)  # the indices (torch's node has one edge, for the table)
 
     def forward(self, w: np.ndarray, idx: np.ndarray, padding_idx: int | None,
                 scale_grad_by_freq: bool) -> Any:  # fmt: skip
@@ -55,7 +56,7 @@ class EmbeddingBackward0(OpNode):
         if self.counts is not None:
             rows = rows / Tensor._make(self.counts[:, None], False, None, 0)
         table = _zeros(self.table_shape, g.dtype.np)
-        return IndexAddBackward0.apply(table, rows, dim=0, index=self.index, alpha=1), None
+        return IndexAddBackward0.apply(table, rows, dim=0, index=self.index, alpha=1)
 
     def jvp(self, dw: Any, di: Any, w: Tensor, idx: Tensor, y: Tensor) -> Any:
         """ẏ = Ẇ[i]. As in torch, ``padding_idx`` and ``scale_grad_by_freq`` shape only the
@@ -127,7 +128,8 @@ def constant_pad_nd(input: Tensor, pad: Any, value: Any = 0) -> Tensor:
         )
     for k in range(len(pad) // 2):
         axis = input.ndim - 1 - k
-        if input.shape[axis] + pad[2 * k] + pad[2 * k + 1] < 0:
+        # (torch crops first: what the negative amounts keep may not be negative)
+        if input.shape[axis] + min(pad[2 * k], 0) + min(pad[2 * k + 1], 0) < 0:
             raise RuntimeError("narrow(): length must be non-negative.")
     return ConstantPadNdBackward0.apply(input, pad=pad, value=value)  # type: ignore[no-any-return]
 

@@ -15,7 +15,10 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from ._registry import _TYPE_NAMES, OWN, OpNode, tangent_sum
+from .elementwise_layout import torch_layout
+from .elementwise_xlogy import xlogy  # noqa: F401 - kl_div's t·log t (nn.functional)
 from .nn_activation import logsigmoid
 
 __all__ = [
@@ -67,10 +70,15 @@ def _reduce_tangent(tangent: Tensor, reduction: str) -> Tensor:
     return tangent.sum() if reduction == "sum" else tangent.mean()  # type: ignore[attr-defined,no-any-return]
 
 
-def _finish(node: Any, values: np.ndarray, reduction: str, **params: Any) -> Any:
+def _finish(node: Any, values: np.ndarray, inputs: tuple[np.ndarray, np.ndarray], reduction: str,
+            **params: Any) -> Any:  # fmt: skip
+    """Record the reduction and its element count; per-element values in torch's layout for
+    the (broadcast) ``inputs``."""
     node.reduction = reduction
     node.count = values.size
     node.params = params
+    if reduction == "none":
+        return torch_layout(values, *inputs)
     return _reduce(values, reduction)
 
 
@@ -79,7 +87,7 @@ class MseLossBackward0(_PointwiseLoss):
 
     def forward(self, a: np.ndarray, b: np.ndarray, reduction: str) -> Any:
         d = a - b
-        return _finish(self, d * d, reduction)
+        return _finish(self, d * d, (a, b), reduction)
 
     def derivative(self, d: Tensor) -> Tensor:
         return d * 2.0
@@ -91,7 +99,7 @@ class SmoothL1LossBackward0(_PointwiseLoss):
     def forward(self, a: np.ndarray, b: np.ndarray, reduction: str, beta: float) -> Any:
         d = np.abs(a - b)
         values = np.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
-        return _finish(self, values, reduction, beta=beta)
+        return _finish(self, values, (a, b), reduction, beta=beta)
 
     def derivative(self, d: Tensor) -> Tensor:
         return (d / self.params["beta"]).clamp(-1.0, 1.0)  # type: ignore[attr-defined,no-any-return]
@@ -103,7 +111,7 @@ class HuberLossBackward0(_PointwiseLoss):
     def forward(self, a: np.ndarray, b: np.ndarray, reduction: str, delta: float) -> Any:
         d = np.abs(a - b)
         values = np.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
-        return _finish(self, values, reduction, delta=delta)
+        return _finish(self, values, (a, b), reduction, delta=delta)
 
     def derivative(self, d: Tensor) -> Tensor:
         delta = self.params["delta"]
@@ -140,13 +148,15 @@ _LOG_FLOOR = -100.0  # torch clamps log(x) and log(1 − x) at −100, so x = 0 
 
 class BinaryCrossEntropyBackward0(OpNode):
     """ℓ = −w·(t·log x + (1 − t)·log(1 − x)), each log clamped at −100;
-    x̄ = ȳ·w·(x − t) / max(x(1 − x), 1e-12);  t̄ = ȳ·w·(log(1 − x) − log x) (clamped logs)."""
+    x̄ = ȳ·w·(x − t) / max(x(1 − x), 1e-12);  t̄ = −ȳ·w·log(x / (1 − x)) (not clamped)."""
 
     save = (0, 1, 2)
+    no_edge = (2,)  # the weight (torch's node has edges for input and target)
 
     def forward(self, a: np.ndarray, b: np.ndarray, w: Any, reduction: str) -> Any:
-        if np.any((a < 0) | (a > 1)):
-            raise RuntimeError("all elements of input should be between 0 and 1")
+        for name, values in (("input", a), ("target", b)):  # (nan is out of range too)
+            if not np.all((values >= 0) & (values <= 1)):
+                raise RuntimeError(f"all elements of {name} should be between 0 and 1")
         self.reduction = reduction
         log_x = np.maximum(np.log(a), _LOG_FLOOR)
         log_1mx = np.maximum(np.log1p(-a), _LOG_FLOOR)
@@ -165,11 +175,9 @@ class BinaryCrossEntropyBackward0(OpNode):
         gx = gt = None
         if self.needs_input_grad[0]:
             gx = g * (x - t) / (x * (1.0 - x)).clamp_min(1e-12)  # type: ignore[attr-defined]
-        if self.needs_input_grad[1]:
-            log_x = x.log().clamp_min(_LOG_FLOOR)  # type: ignore[attr-defined]
-            log_1mx = (-x).log1p().clamp_min(_LOG_FLOOR)  # type: ignore[attr-defined]
-            gt = g * (log_1mx - log_x)
-        return gx, gt, None
+        if self.needs_input_grad[1]:  # −logit(x), unclamped as torch's (±inf at x = 0, 1)
+            gt = g * -(x / (1.0 - x)).log()  # type: ignore[attr-defined]
+        return gx, gt
 
     def jvp(self, dx: Any, dt: Any, dw: Any, x: Tensor, t: Tensor, w: Any, y: Tensor) -> Any:
         """ℓ̇ = w·(x − t)/max(x(1 − x), 1e-12)·ẋ + w·(log(1 − x) − log x)·ṫ, reduced as ℓ is.
@@ -186,8 +194,37 @@ class BinaryCrossEntropyBackward0(OpNode):
         return _reduce_tangent(tangent if w is None else tangent * w, self.reduction)
 
 
+def _refuse_grad(op: str, name: str, t: Tensor | None) -> None:
+    """torch's error for a class weight that requires grad (its kernels give it none)."""
+    if t is not None and t.requires_grad and grad_mode.state.grad_enabled:
+        raise RuntimeError(
+            f"The function '{op}' is not differentiable with respect to argument '{name}'. "
+            "This input cannot have requires_grad True."
+        )
+
+
+def _as_loss_weight(input: Tensor, weight: Tensor | None) -> Tensor | None:
+    """A weight that multiplies the per-element loss in place, as torch's kernels do: it must
+    broadcast to the input's shape without enlarging it, and the loss keeps the input's dtype."""
+    if weight is None:
+        return None
+    shape = tuple(input.shape)
+    try:
+        common = np.broadcast_shapes(shape, tuple(weight.shape))
+    except ValueError:
+        return weight  # (the op's own broadcast raises torch's message)
+    if common != shape:
+        raise RuntimeError(
+            f"output with shape [{', '.join(map(str, shape))}] doesn't match the broadcast "
+            f"shape [{', '.join(map(str, common))}]"
+        )
+    return weight if weight.dtype is input.dtype else weight.to(input.dtype)  # type: ignore[attr-defined]
+
+
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None,
                          reduction: str) -> Tensor:  # fmt: skip
+    _refuse_grad("binary_cross_entropy", "weight", weight)
+    weight = _as_loss_weight(input, weight)
     if isinstance(target, Tensor) and target.dtype is not input.dtype:  # (torch's kernel check)
         raise RuntimeError(
             f"Found dtype {_TYPE_NAMES[target.dtype.name]} but expected "
@@ -201,6 +238,7 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
     (1 − t)·x + (1 + (p − 1)t)·(log(1 + e^(−|x|)) + max(−x, 0));
     x̄ = ȳ·w·(σ(x)·(1 + (p − 1)t) − p·t);  t̄ = −ȳ·w·(p·log σ(x) − log σ(−x))."""
 
+    promote = OWN  # the target's dtype: torch computes in place on (1 − t)
     save = (0, 1, 2, 3)
 
     def forward(self, a: np.ndarray, b: np.ndarray, w: Any, pw: Any, reduction: str) -> Any:
@@ -213,7 +251,7 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
         if w is not None:
             values = values * w
         self.count = values.size
-        return _reduce(values, reduction)
+        return np.asarray(_reduce(values, reduction)).astype(b.dtype, copy=False)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
         x, t, w, pw = self.saved_tensors
@@ -247,6 +285,20 @@ class BinaryCrossEntropyWithLogitsBackward0(OpNode):
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None,
                                      pos_weight: Tensor | None, reduction: str) -> Tensor:  # fmt: skip
+    if target.dtype.name == "bool":
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead."
+        )
+    if input.is_floating_point() and not target.is_floating_point():  # type: ignore[attr-defined]
+        raise RuntimeError(
+            f"result type {_TYPE_NAMES[input.dtype.name]} can't be cast to the desired output "
+            f"type {_TYPE_NAMES[target.dtype.name]}"
+        )
+    _refuse_grad("binary_cross_entropy_with_logits", "weight", weight)
+    _refuse_grad("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
+    pos_weight = _as_loss_weight(input, pos_weight)
+    weight = _as_loss_weight(input, weight)
     return BinaryCrossEntropyWithLogitsBackward0.apply(  # type: ignore[no-any-return]
         input, target, weight, pos_weight, reduction=reduction
     )
@@ -260,6 +312,7 @@ class NllLossBackward0(OpNode):
 
     promote = OWN
     save = (0, 1, 2)  # as torch saves them: an in-place change of one is caught
+    no_edge = (1, 2)  # target and weight (torch's node has one edge, for the input)
 
     def forward(self, a: np.ndarray, target: np.ndarray, w: Any, reduction: str,
                 ignore_index: int) -> Any:  # fmt: skip
@@ -267,14 +320,17 @@ class NllLossBackward0(OpNode):
         x = a[None] if single else a
         t = target.reshape(1) if single else target
         keep = t != ignore_index
-        safe = np.where(keep, t, 0)
-        bad = (safe < 0) | (safe >= x.shape[1])
+        bad = keep & ((t < 0) | (t >= x.shape[1]))  # (ignored targets are never looked up)
         if np.any(bad):
             raise IndexError(f"Target {int(t[bad].flat[0])} is out of bounds.")
+        if x.shape[1] == 0:  # no classes: every target is ignored (else it was out of bounds)
+            x = np.zeros((x.shape[0], 1, *x.shape[2:]), a.dtype)
+            w = None
+        safe = np.where(keep, t, 0)
         picked = np.take_along_axis(x, safe[:, None], axis=1)[:, 0]
         weights = (w[safe] if w is not None else np.ones(safe.shape, a.dtype)) * keep
         weights = weights.astype(a.dtype, copy=False)
-        values = -picked * weights
+        values = -picked * weights + 0.0  # (+0, not −0, where a target is ignored)
         if reduction == "none":
             out = values
             scale = -weights
@@ -287,7 +343,14 @@ class NllLossBackward0(OpNode):
                 scale = scale / total if total != 0 else np.zeros_like(scale)
         coef = np.zeros(x.shape, a.dtype)
         np.put_along_axis(coef, safe[:, None], scale[:, None].astype(a.dtype), axis=1)
+        coef = coef[:, : a.shape[0 if single else 1]]  # (no columns when there are no classes)
         self.coef = coef[0] if single else coef
+        # the kept targets' positions: x̄ is ȳ·coef there and an exact 0 elsewhere, even
+        # where ȳ is inf/nan (torch scatters into zeros; it does not multiply a one-hot)
+        hit = np.zeros(x.shape, np.bool_)
+        np.put_along_axis(hit, safe[:, None], keep[:, None], axis=1)
+        hit = hit[:, : a.shape[0 if single else 1]]
+        self.hit = hit[0] if single else hit
         self.all_ignored = reduction == "mean" and not np.any(weights)
         self.reduction = reduction
         self.single = single
@@ -299,7 +362,8 @@ class NllLossBackward0(OpNode):
         coef = Tensor._make(self.coef, False, None, 0)
         if self.reduction == "none" and not self.single:
             g = g.unsqueeze(1)  # type: ignore[attr-defined]
-        return g * coef, None, None
+        hit = Tensor._make(self.hit, False, None, 0)
+        return (g * coef).masked_fill(~hit, 0.0)  # type: ignore[attr-defined]
 
     def jvp(self, dx: Any, dt: Any, dw: Any, x: Tensor, t: Tensor, w: Any, y: Tensor) -> Any:
         """ℓ̇ₙ = −w[tₙ]·ẋ[n, tₙ] (0 where ignored), reduced as ℓ is: nan for a mean over
@@ -320,5 +384,7 @@ class NllLoss2DBackward0(NllLossBackward0):
 def nll_loss_kernel(input: Tensor, target: Tensor, weight: Tensor | None, reduction: str,
                     ignore_index: int) -> Tensor:  # fmt: skip
     """The fused negative log-likelihood; shapes and dtypes already checked by the caller."""
-    node = NllLoss2DBackward0 if input.ndim >= 3 else NllLossBackward0
+    spatial = input.ndim >= 3
+    _refuse_grad("nll_loss2d_forward" if spatial else "nll_loss_forward", "weight", weight)
+    node = NllLoss2DBackward0 if spatial else NllLossBackward0
     return node.apply(input, target, weight, reduction=reduction, ignore_index=ignore_index)  # type: ignore[no-any-return]

@@ -120,7 +120,7 @@ class NativeLayerNormBackward0(OpNode):
     """y = x̂·w + b with μ, σ² over the last ``ndim`` dims of x (w and b of those dims' shape);
     x̄, w̄, b̄ as in the module docstring."""
 
-    save = (0, 1)
+    save = (0, 1, 2)  # (the bias too, as torch saves it: an in-place change of it is caught)
     quiet = True  # an empty normalized shape gives nan statistics, as in torch
 
     def forward(self, x: np.ndarray, w: np.ndarray | None, b: np.ndarray | None, ndim: int,
@@ -131,7 +131,7 @@ class NativeLayerNormBackward0(OpNode):
         return _affine((x - mean) * rstd, w, b, x.shape[x.ndim - ndim :])
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
-        x, w = self.saved_tensors
+        x, w, _ = self.saved_tensors
         need_x, need_w, need_b = self.needs_input_grad
         g_hat = g if w is None else g * w
         gx, x_hat = _normalized_grad(x, g_hat, self.axes, self.eps, self.stats)
@@ -184,6 +184,8 @@ class NativeBatchNormBackward0(OpNode):
             rstd = 1.0 / np.sqrt(var + eps)
         self.axes, self.eps, self.training, self.stats = axes, eps, training, (mean, rstd)
         self.running = (running_mean, running_var)
+        # (w and b need only C elements: (1, C) is accepted, and its gradient has its shape)
+        self.affine_shapes = (None if w is None else w.shape, None if b is None else b.shape)
         return _affine((x - mean) * rstd, w, b, shape)
 
     def backward(self, g: Tensor) -> tuple[Any, ...]:
@@ -196,8 +198,9 @@ class NativeBatchNormBackward0(OpNode):
         else:
             mean, rstd = _const(self.stats[0]), _const(self.stats[1])
             gx, x_hat = g_hat * rstd, (x - mean) * rstd
-        gw = (g * x_hat).sum(self.axes) if need_w else None  # type: ignore[attr-defined]
-        gb = g.sum(self.axes) if need_b else None  # type: ignore[attr-defined]
+        w_shape, b_shape = self.affine_shapes
+        gw = (g * x_hat).sum(self.axes).reshape(w_shape) if need_w else None  # type: ignore[attr-defined]
+        gb = g.sum(self.axes).reshape(b_shape) if need_b else None  # type: ignore[attr-defined]
         return (gx if need_x else None), gw, gb
 
     def jvp(self, dx: Any, dw: Any, db: Any, x: Tensor, w: Any, b: Any, y: Tensor) -> Any:
@@ -244,8 +247,9 @@ def batch_norm_kernel(input: Tensor, weight: Tensor | None, bias: Tensor | None,
         input, weight, bias, running_mean=running_mean, running_var=running_var,
         training=training, momentum=momentum, eps=eps,
     )  # fmt: skip
-    if not training:  # torch saves the running statistics it normalised with
-        watch(out, "stats", running_mean, running_var)
+    # torch saves the running statistics (updated ones, in training): changing them in place
+    # afterwards makes its backward refuse
+    watch(out, "stats", running_mean, running_var)
     return out  # type: ignore[no-any-return]
 
 
@@ -298,5 +302,7 @@ class NativeGroupNormBackward0(OpNode):
 
 def group_norm_kernel(input: Tensor, weight: Tensor | None, bias: Tensor | None, groups: int,
                       eps: float) -> Tensor:  # fmt: skip
-    """Group norm of (N, C, *) in ``groups`` groups (node ``NativeGroupNormBackward0``)."""
+    """Group norm of (N, C, *) in ``groups`` groups (node ``NativeGroupNormBackward0``).
+    As torch, the node gets (and saves) a contiguous copy of a non-contiguous input."""
+    input = input.contiguous()  # type: ignore[attr-defined]
     return NativeGroupNormBackward0.apply(input, weight, bias, groups=groups, eps=eps)  # type: ignore[no-any-return]

@@ -19,17 +19,15 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import _TYPE_NAMES, OWN, OpNode, register, tangent_sum
-from .elementwise_scalars import not_implemented_for
-from .linalg import _C_TYPE_NAMES
+from ._registry import OWN, OpNode, register, tangent_sum
 from .nn_indexing import constant_pad_nd
 from .nn_ops_arrays import (
     conv_forward_array,
     conv_input_grad_array,
-    conv_out_size,
     conv_weight_grad_array,
     int_tuple,
 )
+from .nn_ops_conv_checks import check_bias_dtype, check_convolution, require_tensors, shape_text
 from .shape import squeeze, unsqueeze
 
 __all__ = [
@@ -58,6 +56,9 @@ class ConvolutionBackward0(OpNode):
         self.no_channels = not transposed and x.shape[1] == 0
         if self.no_channels:  # torch's result for inputs with no channels: no channels either
             return np.zeros((x.shape[0], 0) + out, x.dtype)
+        if x.shape[0] == 0:  # an empty batch: an empty result of the input's dtype
+            channels = w.shape[1] * groups if transposed else w.shape[0]
+            return np.zeros((0, channels) + out, x.dtype)
         if transposed:
             y = conv_input_grad_array(x, w, out, stride, padding, dilation, groups)
         else:
@@ -157,154 +158,13 @@ class _ConvolutionWeightGrad(OpNode):
         return tangent_sum(from_x, from_g)
 
 
-# --- argument checks (torch's messages) ---------------------------------------------------------
-
-
-def _dims(shape: Any) -> str:
-    return "[" + ", ".join(str(s) for s in shape) + "]"
-
-
-def _per_channel(values: tuple[int, ...], one_d_pad: int | None = None) -> str:
-    """torch prints sizes per channel as (a x b); 1-d convolutions run as 2-d of height 1."""
-    vals = ((one_d_pad,) + values) if (one_d_pad is not None and len(values) == 1) else values
-    return "(" + " x ".join(str(v) for v in vals) + ")"
-
-
-def _check_params(weight: Tensor, params: dict[str, tuple[int, ...]], groups: int) -> None:
-    k = weight.ndim - 2
-    if k < 1:
-        raise RuntimeError("weight should have at least three dimensions")
-    for name, value in params.items():
-        if len(value) != k and len(value) != 1:
-            raise RuntimeError(
-                f"expected {name} to be a single integer value or a list of {k} values to match "
-                f"the convolution dimensions, but got {name}={_dims(value)}"
-            )
-    if any(p < 0 for p in params["padding"]):
-        raise RuntimeError("negative padding is not supported")
-    if any(p < 0 for p in params["output_padding"]):
-        raise RuntimeError("negative output_padding is not supported")
-    if any(s <= 0 for s in params["stride"]):
-        raise RuntimeError("non-positive stride is not supported")
-    dil = params["dilation"]
-    if any(d <= 0 for d in dil):
-        shown = ((1,) + dil) if len(dil) == 1 else dil
-        raise RuntimeError(f"dilation should be greater than zero, but got {_dims(shown)}")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-
-
-def _check_shapes(input: Tensor, weight: Tensor, bias: Tensor | None, transposed: bool,
-                  groups: int) -> None:  # fmt: skip
-    if input.ndim != weight.ndim:
-        raise RuntimeError(
-            f"Expected {weight.ndim}-dimensional input for {weight.ndim}-dimensional weight "
-            f"{_dims(weight.shape)}, but got {input.ndim}-dimensional input of size "
-            f"{_dims(input.shape)} instead"
-        )
-    w0 = weight.shape[0]
-    if w0 < groups:
-        raise RuntimeError(
-            f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but "
-            f"got weight of size {_dims(weight.shape)} instead"
-        )
-    if w0 % groups:
-        raise RuntimeError(
-            f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
-            f"but got weight of size [{_dims(weight.shape)}] instead"
-        )
-    if not transposed:
-        expected, prefix, n_bias = weight.shape[1] * groups, f"Given groups={groups}", w0
-    else:
-        expected, prefix, n_bias = w0, "Given transposed=1", weight.shape[1] * groups
-    if input.shape[1] != expected:
-        raise RuntimeError(
-            f"{prefix}, weight of size {_dims(weight.shape)}, expected input{_dims(input.shape)} "
-            f"to have {expected} channels, but got {input.shape[1]} channels instead"
-        )
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != n_bias):
-        prefix = "Given transposed=1, weight" if transposed else "Given weight"
-        raise RuntimeError(
-            f"{prefix} of size {_dims(weight.shape)}, expected bias to be 1-dimensional with "
-            f"{n_bias} elements, but got bias of size {_dims(bias.shape)} instead"
-        )
-
-
-def _check_dtypes(input: Tensor, weight: Tensor, bias: Tensor | None) -> None:
-    if weight.dtype is not input.dtype:
-        raise RuntimeError(
-            f"expected scalar type {_TYPE_NAMES[input.dtype.name]} but found "
-            f"{_TYPE_NAMES[weight.dtype.name]}"
-        )
-    if input.dtype.name == "bool":
-        kernel = "slow_conv2d_cpu" if input.ndim <= 4 else "slow_conv3d_cpu"
-        raise not_implemented_for(kernel, input._data.dtype)
-
-
-def _output_size(input: Tensor, weight: Tensor, stride: tuple[int, ...], padding: tuple[int, ...],
-                 dilation: tuple[int, ...], transposed: bool,
-                 output_padding: tuple[int, ...]) -> tuple[int, ...]:  # fmt: skip
-    size = tuple(input.shape[2:])
-    kernel = tuple(weight.shape[2:])
-    if not transposed:
-        padded = tuple(s + 2 * p for s, p in zip(size, padding))
-        span = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-        if any(p < k for p, k in zip(padded, span)):
-            raise RuntimeError(
-                f"Calculated padded input size per channel: {_per_channel(padded)}. Kernel size: "
-                f"{_per_channel(span)}. Kernel size can't be greater than actual input size"
-            )
-        return tuple(conv_out_size(*a) for a in zip(size, kernel, stride, padding, dilation))
-    if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
-        names = ("depth", "height", "width")[3 - max(len(size), 2) :]
-        one = len(size) == 1
-        ops, ss, ds = (
-            ((0,) if one else ()) + output_padding,
-            ((1,) if one else ()) + stride,
-            (((1,) if one else ()) + dilation),
-        )
-        parts = [f"output_padding_{n}: {v}" for n, v in zip(names, ops)]
-        parts += [f"stride_{n}: {v}" for n, v in zip(names, ss)]
-        parts += [f"dilation_{n}: {v}" for n, v in zip(names, ds)]
-        raise RuntimeError(
-            "output padding must be smaller than either stride or dilation, but got "
-            + " ".join(parts)
-        )
-    out = tuple(
-        (s - 1) * st - 2 * p + d * (k - 1) + op + 1
-        for s, k, st, p, d, op in zip(size, kernel, stride, padding, dilation, output_padding)
-    )
-    if any(o <= 0 for o in out):
-        raise RuntimeError(
-            f"Given input size per channel: {_per_channel(size, 1)}. Calculated output size per "
-            f"channel: {_per_channel(out, 1)}. Output size is too small"
-        )
-    return out
-
-
-def _bias_dtype(input: Tensor, bias: Tensor | None) -> None:
-    if bias is not None and bias.dtype is not input.dtype:
-        raise RuntimeError(
-            f"Input type ({_C_TYPE_NAMES[input.dtype.name]}) and bias type "
-            f"({_C_TYPE_NAMES[bias.dtype.name]}) should be the same"
-        )
-
-
-def _require_tensors(fn: str, input: Any, weight: Any, bias: Any) -> None:
-    for name, value in (("input", input), ("weight", weight)):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"{fn}(): argument '{name}' must be Tensor, not {type(value).__name__}")
-    if bias is not None and not isinstance(bias, Tensor):
-        raise TypeError(f"{fn}(): argument 'bias' must be Tensor, not {type(bias).__name__}")
-
-
 @register(method=False)
 def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
                 dilation: Any, transposed: bool, output_padding: Any, groups: int) -> Tensor:  # fmt: skip
     """The batched N-d convolution behind conv1d/2d/3d and conv_transpose1d/2d/3d
     (``torch.convolution``): ``input (N, C, *S)``, ``weight (O, C/groups, *K)`` or, when
     ``transposed``, ``(C, O/groups, *K)``."""
-    _require_tensors("convolution", input, weight, bias)
+    require_tensors("convolution", input, weight, bias)
     k = max(weight.ndim - 2, 1)
     params = {
         "stride": int_tuple(stride, k, "convolution", "stride"),
@@ -313,14 +173,7 @@ def convolution(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,
         "output_padding": int_tuple(output_padding, k, "convolution", "output_padding"),
     }
     groups = int_tuple(groups, 1, "convolution", "groups")[0]
-    _bias_dtype(input, bias)
-    _check_params(weight, params, groups)
-    nd = weight.ndim - 2
-    p = {name: v * nd if len(v) == 1 else v for name, v in params.items()}
-    _check_shapes(input, weight, bias, bool(transposed), groups)
-    out = _output_size(input, weight, p["stride"], p["padding"], p["dilation"], bool(transposed),
-                       p["output_padding"])  # fmt: skip
-    _check_dtypes(input, weight, bias)
+    p, out = check_convolution(input, weight, bias, params, bool(transposed), groups)
     return ConvolutionBackward0.apply(  # type: ignore[no-any-return]
         input, weight, bias, stride=p["stride"], padding=p["padding"], dilation=p["dilation"],
         transposed=bool(transposed), out=out, groups=groups,
@@ -334,7 +187,7 @@ def _batched(name: str, nd: int, input: Any) -> tuple[Tensor, bool]:
     if input.ndim not in (nd + 1, nd + 2):
         raise RuntimeError(
             f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {name}, but got "
-            f"input of size: {_dims(input.shape)}"
+            f"input of size: {shape_text(input.shape)}"
         )
     if input.ndim == nd + 1:
         return unsqueeze(input, 0), True
@@ -351,7 +204,7 @@ def _same_padding(name: str, input: Tensor, weight: Tensor, stride: tuple[int, .
         return input, (0,) * nd
     dil = dilation * nd if len(dilation) == 1 else dilation
     totals = [d * (k - 1) for d, k in zip(dil, weight.shape[2:])]
-    left = tuple(t // 2 for t in totals)
+    left = tuple(int(t / 2) for t in totals)  # (rounded toward zero: a kernel of size 0 gives -1)
     extra = [t - 2 * lf for t, lf in zip(totals, left)]
     if any(extra):
         warnings.warn(
@@ -369,7 +222,9 @@ def _same_padding(name: str, input: Tensor, weight: Tensor, stride: tuple[int, .
 
 def _conv(name: str, nd: int, input: Any, weight: Any, bias: Any, stride: Any, padding: Any,
           dilation: Any, groups: Any) -> Tensor:  # fmt: skip
-    _require_tensors(name, input, weight, bias)
+    require_tensors(name, input, weight, bias)
+    if not isinstance(padding, str):  # (torch checks it here; with 'same'/'valid' the kernel does)
+        check_bias_dtype(input, bias)
     x, unbatched = _batched(name, nd, input)
     stride = int_tuple(stride, nd, name, "stride")
     dilation = int_tuple(dilation, nd, name, "dilation")
@@ -387,7 +242,7 @@ def _conv(name: str, nd: int, input: Any, weight: Any, bias: Any, stride: Any, p
 
 def _conv_transpose(name: str, nd: int, input: Any, weight: Any, bias: Any, stride: Any,
                     padding: Any, output_padding: Any, groups: Any, dilation: Any) -> Tensor:  # fmt: skip
-    _require_tensors(name, input, weight, bias)
+    require_tensors(name, input, weight, bias)
     if isinstance(padding, str):
         raise TypeError(f"{name}(): argument 'padding' must be tuple of ints, not str")
     x, unbatched = _batched(name, nd, input)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from ..autograd import grad_mode
 from ._registry import OWN, OpNode
 from .elementwise_scalars import not_implemented_for
 from .nn_ops_arrays import col2im, conv_out_size, im2col, int_tuple
@@ -77,17 +78,19 @@ class Col2ImBackward0(OpNode):
         )
 
 
-def _pairs(kernel_size: Any, dilation: Any, padding: Any, stride: Any,
-           fn: str) -> tuple[tuple[int, ...], ...]:  # fmt: skip
-    """Parse and check the four window parameters (torch's messages)."""
-    named = [("kernel_size", kernel_size), ("dilation", dilation), ("padding", padding),
-             ("stride", stride)]  # fmt: skip
-    parsed = []
-    for name, value in named:
-        t = int_tuple(value, 2, fn, name)
+def _parse(kernel_size: Any, dilation: Any, padding: Any, stride: Any,
+           fn: str) -> list[tuple[int, ...]]:  # fmt: skip
+    """The four window parameters as int tuples (torch's argument parser: TypeError)."""
+    named = (("kernel_size", kernel_size), ("dilation", dilation), ("padding", padding),
+             ("stride", stride))  # fmt: skip
+    return [int_tuple(value, 2, fn, name) for name, value in named]
+
+
+def _pairs(parsed: list[tuple[int, ...]]) -> tuple[tuple[int, ...], ...]:
+    """Check the four parsed window parameters (torch's messages)."""
+    for name, t in zip(("kernel_size", "dilation", "padding", "stride"), parsed):
         if len(t) != 2:
             raise RuntimeError(f"It is expected {name} equals to 2, but got size {len(t)}")
-        parsed.append(t)
     k, d, p, s = parsed
     if k[0] <= 0 or k[1] <= 0:
         raise RuntimeError(
@@ -108,6 +111,15 @@ def _pairs(kernel_size: Any, dilation: Any, padding: Any, stride: Any,
     return k, d, p, s
 
 
+def _dim_error(ndim: int, dim: int) -> IndexError:
+    """torch's error for size(dim) of a tensor with ``ndim`` (< 2) dims."""
+    if ndim == 0:
+        return IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return IndexError(
+        f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})"
+    )
+
+
 def _dims(shape: Any) -> str:
     return "[" + ", ".join(str(v) for v in shape) + "]"
 
@@ -115,12 +127,13 @@ def _dims(shape: Any) -> str:
 def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
            stride: Any = 1) -> Tensor:  # fmt: skip
     """Sliding windows of ``(N, C, H, W)`` (or ``(C, H, W)``) as columns ``(N, C·kH·kW, L)``."""
-    k, d, p, s = _pairs(kernel_size, dilation, padding, stride, "unfold")  # (checked first)
+    parsed = _parse(kernel_size, dilation, padding, stride, "unfold")
+    if input.ndim < 2 and input.requires_grad and grad_mode.state.grad_enabled:
+        # Note: torch's autograd wrapper reads the input's last two sizes before any check
+        raise _dim_error(input.ndim, -1 if input.ndim == 0 else -2)
+    k, d, p, s = _pairs(parsed)
     if input.ndim < 3:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-max(input.ndim, 1)}, "
-            f"{max(input.ndim, 1) - 1}], but got {input.ndim})"
-        )
+        raise _dim_error(input.ndim, max(input.ndim, 1))
     if input.ndim not in (3, 4) or 0 in input.shape[input.ndim - 3 :]:
         raise RuntimeError(
             "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
@@ -134,7 +147,7 @@ def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
             f"dilation=({d[0]}, {d[1]}), padding=({p[0]}, {p[1]}), calculated shape of the array of "
             f"sliding blocks as ({blocks[0]}, {blocks[1]}), but its components must be at least one."
         )
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fb":  # torch: floating and bool
         raise not_implemented_for("im2col_out_cpu", input._data.dtype)
     return Im2ColBackward0.apply(input, kernel=k, dilation=d, padding=p, stride=s)  # type: ignore[no-any-return]
 
@@ -145,7 +158,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
     out_size = int_tuple(output_size, 2, "fold", "output_size")
     if len(out_size) != 2:
         raise RuntimeError(f"It is expected output_size equals to 2, but got size {len(out_size)}")
-    k, d, p, s = _pairs(kernel_size, dilation, padding, stride, "fold")
+    k, d, p, s = _pairs(_parse(kernel_size, dilation, padding, stride, "fold"))
     if input.ndim not in (2, 3) or 0 in input.shape[input.ndim - 2 :]:
         raise RuntimeError(
             "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
@@ -171,7 +184,7 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
             f"blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, but got "
             f"input.size(2)={length}."
         )
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fb":  # torch: floating and bool
         raise not_implemented_for("col2im_out_cpu", input._data.dtype)
     return Col2ImBackward0.apply(  # type: ignore[no-any-return]
         input, output_size=out_size, kernel=k, dilation=d, padding=p, stride=s

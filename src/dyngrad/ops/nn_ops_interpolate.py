@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from .._tensor import Tensor
 from .elementwise_scalars import not_implemented_for
 from .nn_ops_adaptive import adaptive_avg_pool1d, adaptive_avg_pool2d
@@ -125,7 +127,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     del recompute
     if mode in ("nearest", "nearest-exact") and dim in (1, 2, 3):
         _check_sizes(input, sizes)  # type: ignore[arg-type]
-        if input._data.dtype.kind != "f":
+        if input._data.dtype.kind != "f" and input.dtype.name != "uint8":  # (uint8: images)
             raise not_implemented_for(f"upsample_{mode.replace('-', '_')}{dim}d_channels_last",
                                       input._data.dtype)  # fmt: skip
         maps = tuple(
@@ -141,6 +143,10 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
         if dim == need:
             _check_sizes(input, sizes)  # type: ignore[arg-type]
             if input._data.dtype.kind != "f":
+                if input.dtype.name == "uint8" and dim == 2 and input.numel() == 0:
+                    # torch's uint8 image kernels; an empty batch needs none of their rounding
+                    empty = np.zeros(tuple(input.shape[:2]) + tuple(sizes), np.uint8)  # type: ignore[arg-type]
+                    return Tensor._make(empty, False, None, 0)
                 raise not_implemented_for(f"upsample_{mode}{dim}d_channels_last", input._data.dtype)
             maps = tuple(
                 linear_map(

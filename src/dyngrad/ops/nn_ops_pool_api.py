@@ -220,7 +220,7 @@ def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         )
     out = _output_shape(input, k, s, p, d, bool(ceil_mode))
     _check_shape("avg_pool2d", input, k, s, None, out)
-    if input.dtype.name == "bool":
+    if input._data.dtype.kind != "f" and input.dtype.name != "int64":  # torch: floats and int64
         raise not_implemented_for("avg_pool2d", input._data.dtype)
     return avg_pool2d_kernel(input, k, s, p, out, bool(count_include_pad), div)
 

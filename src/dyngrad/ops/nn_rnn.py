@@ -26,7 +26,9 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
-from ._registry import OpNode, tangent_sum
+from ..autograd import grad_mode
+from ..autograd.graph import _modified_error
+from ._registry import OpNode
 from .shape_join import cat
 
 __all__ = [
@@ -71,6 +73,35 @@ def lstm_cell_tangent(d_gates: Tensor, d_cx: Tensor, gates: Tensor,
     dc_new = dc_new + i * (d_g * (1.0 - g * g))
     dh_new = d_o * (o * (1.0 - o)) * t + o * (1.0 - t * t) * dc_new
     return dh_new, dc_new
+
+
+def keep_unchecked(node: OpNode, checked: tuple[bool, ...]) -> None:
+    """Leave the saved inputs whose ``checked`` entry is False out of torch's version check
+    on backward: torch's composite does not save them (it saves values computed from them),
+    so an in-place change of one is no error there; only a recorded backward reads them
+    (``check_unchecked``). Their versions are kept in ``node.unchecked_versions``."""
+    versions = node._saved_versions
+    if not versions:  # (saved_tensors_hooks: packed, the hooks check them)
+        return
+    unchecked = tuple(None if c else v for c, v in zip(checked, versions))
+    node.__dict__["unchecked_versions"] = unchecked
+    node._saved_versions = tuple(v if c else None for c, v in zip(checked, versions))
+
+
+def check_unchecked(node: OpNode) -> None:
+    """In a recorded backward (create_graph), which reads the inputs ``keep_unchecked`` left
+    out of the check: torch's error if one was changed in place since the forward.
+
+    Note: torch computes here, from the activations it saved; dyngrad has only the input,
+    and refuses rather than differentiate its new values."""
+    versions = node.__dict__.get("unchecked_versions")
+    if not versions or not grad_mode.state.grad_enabled:
+        return
+    for t, version in zip(node._saved, versions):
+        if version is not None and t is not None:
+            vc = t._vc
+            if (vc.value if vc is not None else 0) != version:
+                raise _modified_error(t, version, node)
 
 
 # --- LSTM ------------------------------------------------------------------------------------
@@ -137,35 +168,28 @@ def lstm_cell_grad_arrays(gh: np.ndarray, gc: np.ndarray, act: np.ndarray, tanh_
 
 
 class ThnnFusedLstmCellBackward0(OpNode):
-    """(h', c') = LSTM cell of (input_gates, hidden_gates, c); the gate gradient ā of
-    ``_FusedLstmCellGrad`` flows to both gate inputs, and c̄ with it."""
+    """(h', c') = LSTM cell of (gates, c), gates = input_gates + hidden_gates (added before,
+    see ``fused_lstm_cell``); the gate gradient ā of ``_FusedLstmCellGrad`` flows to the
+    gates, and c̄ with it."""
 
-    save = (0, 1, 2)
+    save = (0, 1)
     n_outputs = 2
 
-    def forward(
-        self, ig: np.ndarray, hg: np.ndarray, cx: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        act, cy, tanh_c = lstm_cell_arrays(ig + hg, cx)
+    def forward(self, gates: np.ndarray, cx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        act, cy, tanh_c = lstm_cell_arrays(gates.copy(), cx)
         if isinstance(self, OpNode):  # recorded: keep the activations for the backward
             self.act, self.tanh_c = act, tanh_c  # arrays: dropped when the graph is freed
         return act[..., 3 * cx.shape[-1] :] * tanh_c, cy
 
     def backward(self, gh: Tensor, gc: Tensor) -> tuple[Any, ...]:
-        ig, hg, cx = self.saved_tensors
-        d_gates, d_cx = _FusedLstmCellGrad.apply(gh, gc, ig + hg, cx, cache=(self.act, self.tanh_c))
-        need_ig, need_hg, need_cx = self.needs_input_grad
-        return (
-            (d_gates if need_ig else None),
-            (d_gates if need_hg else None),
-            (d_cx if need_cx else None),
-        )
+        gates, cx = self.saved_tensors
+        d_gates, d_cx = _FusedLstmCellGrad.apply(gh, gc, gates, cx, cache=(self.act, self.tanh_c))
+        need_gates, need_cx = self.needs_input_grad
+        return (d_gates if need_gates else None), (d_cx if need_cx else None)
 
-    def jvp(self, d_ig: Any, d_hg: Any, d_cx: Any, ig: Tensor, hg: Tensor, cx: Tensor,
+    def jvp(self, d_gates: Any, d_cx: Any, gates: Tensor, cx: Tensor,
             out: tuple[Tensor, Tensor]) -> tuple[Tensor, Tensor]:  # fmt: skip
-        """(ḣ', ċ') from ȧ = ig̊ + hg̊ (see ``lstm_cell_tangent``)."""
-        gates = ig + hg
-        d_gates = tangent_sum(d_ig, d_hg)
+        """(ḣ', ċ') from ȧ and ċ (see ``lstm_cell_tangent``)."""
         return lstm_cell_tangent(_or_zeros(d_gates, gates), _or_zeros(d_cx, cx), gates, cx)
 
 
@@ -253,8 +277,17 @@ def lstm_cell_grad(gh: Tensor, gc: Tensor, gates: Tensor | None, cx: Tensor,
 
 def fused_lstm_cell(input_gates: Tensor, hidden_gates: Tensor, cx: Tensor) -> tuple[Tensor, Tensor]:
     """(h', c') of one LSTM step from the gate pre-activations (node
-    ``ThnnFusedLstmCellBackward0``); the gates are ordered (i, f, g, o) along the last dim."""
-    return ThnnFusedLstmCellBackward0.apply(input_gates, hidden_gates, cx)  # type: ignore[no-any-return]
+    ``ThnnFusedLstmCellBackward0``); the gates are ordered (i, f, g, o) along the last dim.
+
+    What is saved for the backward is what torch's CPU cell (a composition: add, chunk,
+    sigmoid, tanh, mul) saves of the inputs: c only when the gates need a gradient (c is read
+    by f's), neither gate input (it saves activations computed from them): so the sum of the
+    gates is a node of its own, saved here, and c goes through a copy when it alone needs a
+    gradient (the second derivative reads it, torch's cell does not save it)."""
+    gates = input_gates + hidden_gates
+    if not gates.requires_grad and cx.requires_grad and grad_mode.state.grad_enabled:
+        cx = cx.clone()  # type: ignore[attr-defined]
+    return ThnnFusedLstmCellBackward0.apply(gates, cx)  # type: ignore[no-any-return]
 
 
 # --- GRU -------------------------------------------------------------------------------------
@@ -270,9 +303,15 @@ def _gru_activations(ig: np.ndarray, hg: np.ndarray) -> tuple[np.ndarray, np.nda
 
 class ThnnFusedGruCellBackward0(OpNode):
     """h' = GRU cell of (input_gates, hidden_gates, h) (see the module docstring); the
-    gradients come from ``_FusedGruCellGrad``."""
+    gradients come from ``_FusedGruCellGrad`` (only h̄ = gy·z when the gates need none).
+
+    Saved as torch's CPU cell (a composition) saves its inputs: the hidden gates (h_n, read
+    by r's gradient) and h (read by z's) when a gate input needs a gradient; the input gates
+    are kept then too but not version-checked (torch saves activations computed from them):
+    only a recorded backward reads them (the second derivative; see ``check_unchecked``)."""
 
     save = (0, 1, 2)
+    save_for = ((0, 1), (0, 1), (0, 1))
 
     def forward(self, ig: np.ndarray, hg: np.ndarray, hx: np.ndarray) -> np.ndarray:
         r, z, n = _gru_activations(ig, hg)
@@ -281,9 +320,12 @@ class ThnnFusedGruCellBackward0(OpNode):
         return n + z * (hx - n)
 
     def backward(self, gy: Tensor) -> tuple[Any, ...]:
-        ig, hg, hx = self.saved_tensors
-        d_ig, d_hg, d_hx = _FusedGruCellGrad.apply(gy, ig, hg, hx, cache=(self.r, self.z, self.n))
         need_ig, need_hg, need_hx = self.needs_input_grad
+        if not (need_ig or need_hg):  # h̄ = gy·z, z a constant here
+            return None, None, gy * Tensor._make(self.z, False, None, 0)
+        ig, hg, hx = self.saved_tensors
+        check_unchecked(self)
+        d_ig, d_hg, d_hx = _FusedGruCellGrad.apply(gy, ig, hg, hx, cache=(self.r, self.z, self.n))
         return (d_ig if need_ig else None), (d_hg if need_hg else None), (d_hx if need_hx else None)
 
     def jvp(self, d_ig: Any, d_hg: Any, d_hx: Any, ig: Tensor, hg: Tensor, hx: Tensor,
@@ -382,4 +424,8 @@ class _FusedGruCellGrad(OpNode):
 def fused_gru_cell(input_gates: Tensor, hidden_gates: Tensor, hx: Tensor) -> Tensor:
     """h' of one GRU step (node ``ThnnFusedGruCellBackward0``); gates ordered (r, z, n), the
     hidden gates including their bias (n uses r·(W_hn h + b_hn))."""
-    return ThnnFusedGruCellBackward0.apply(input_gates, hidden_gates, hx)  # type: ignore[no-any-return]
+    out = ThnnFusedGruCellBackward0.apply(input_gates, hidden_gates, hx)
+    node = out.grad_fn
+    if type(node) is ThnnFusedGruCellBackward0:
+        keep_unchecked(node, (False, True, True))
+    return out  # type: ignore[no-any-return]

@@ -33,7 +33,14 @@ from .._tensor import Tensor
 from ..autograd import forward_ad, grad_mode
 from ._registry import OpNode, tangent_sum
 from .linalg import mm
-from .nn_rnn import fused_lstm_cell, lstm_cell_arrays, lstm_cell_grad, lstm_cell_tangent
+from .nn_rnn import (
+    check_unchecked,
+    fused_lstm_cell,
+    keep_unchecked,
+    lstm_cell_arrays,
+    lstm_cell_grad,
+    lstm_cell_tangent,
+)
 from .shape_join import stack
 
 __all__ = ["lstm_layer"]
@@ -109,6 +116,7 @@ class MkldnnRnnLayerBackward0(OpNode):
         # (tangents, forward over reverse, also need the states' dependence on the inputs)
         recorded = grad_mode.state.grad_enabled or forward_ad.STATE.depth > 0
         if recorded:
+            check_unchecked(self)
             states = _recompute_states(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, order)
         else:
             states = _cached_states(self.acts, self.cs, self.tanhs, order)
@@ -240,4 +248,33 @@ def lstm_layer(x: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh:
                reverse: bool = False) -> tuple[Tensor, Tensor, Tensor]:  # fmt: skip
     """(outputs, h_T, c_T) of an LSTM layer over x (T, B, I) (node
     ``MkldnnRnnLayerBackward0``; see the module docstring)."""
-    return MkldnnRnnLayerBackward0.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, reverse=reverse)  # type: ignore[no-any-return]
+    if w_ih.requires_grad and grad_mode.state.grad_enabled and not _flattens_as_view(x):
+        x = x.clone()  # type: ignore[attr-defined]  # (what torch's product reads: a copy)
+    out = MkldnnRnnLayerBackward0.apply(x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr, reverse=reverse)
+    node = out[0].grad_fn
+    if type(node) is MkldnnRnnLayerBackward0:
+        keep_unchecked(node, _checked(node.needs_input_grad, x.shape[0]))
+    return out  # type: ignore[no-any-return]
+
+
+def _flattens_as_view(x: Tensor) -> bool:
+    """Whether x (T, B, I) is a (T·B, I) matrix without a copy (steps and batch adjacent in
+    memory): torch's input product then saves x itself, else a copy of it."""
+    steps, batch = x.shape[0], x.shape[1]
+    stride_t, stride_b = x._data.strides[:2]
+    return steps == 1 or batch == 1 or stride_t == stride_b * batch
+
+
+def _checked(need: tuple[bool, ...], steps: int) -> tuple[bool, ...]:
+    """Which inputs torch's layer saves (and so checks for in-place changes), given which
+    need a gradient: its CPU layer (a composition: one product x W_ihᵀ + b_ih for all steps,
+    then per step h W_hhᵀ + b_hh and the cell) saves each product's operand for the other's
+    gradient, c₀ for the forget gate's, W_hr for the projected states', and no bias. So
+    x for W_ih and W_ih for x; h₀ for W_hh; W_hh for h₀, and for the later states, which
+    need a gradient when any input does (two steps or more); c₀ when the first gates do
+    (any input but c₀ and W_hr); W_hr when the first states do (any input but W_hr), or
+    when any input does and there are later steps."""
+    x, w_ih, w_hh, b_ih, b_hh, h0, c0, w_hr = need
+    gates = x or w_ih or w_hh or b_ih or b_hh or h0
+    later = steps > 1 and (gates or c0 or w_hr)  # the later states need a gradient
+    return (w_ih, x, h0 or later, False, False, w_hh, gates, gates or c0 or later)

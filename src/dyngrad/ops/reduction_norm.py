@@ -31,14 +31,20 @@ class LinalgVectorNormBackward0(OpNode):
     """y = (Σ |x|ᵖ)^(1/p);  x̄ = ȳ · sgn(x) · |x|ᵖ⁻¹ / yᵖ⁻¹, which is ȳ · x / y for p = 2 and
     ȳ · sgn(x) for p = 1; 0 where x = 0 or y = 0 (as torch). p = ±∞: ȳ · sgn(x) shared
     evenly among the entries with |x| = y. p = 0: x̄ = 0.
-    Forward mode: ẏ = Σ (∂y/∂x) · ẋ over ``dim``, the same row (x̄ for ȳ = 1)."""
+    Forward mode: ẏ = Σ (∂y/∂x) · ẋ over ``dim``, the same row (x̄ for ȳ = 1).
+    ``dtype``: the norm is taken of x cast to it (x̄ cast back to x's dtype); x itself is the
+    input, and saved, as in torch."""
 
     promote = OWN
     save = (0,)
     save_output = True
 
-    def forward(self, a: np.ndarray, p: float, dims: Any, keepdim: bool) -> Any:
+    def forward(self, a: np.ndarray, p: float, dims: Any, keepdim: bool,
+                dtype: Any = None) -> Any:  # fmt: skip
         self.p, self.dims, self.keepdim, self.shape = p, dims, keepdim, a.shape
+        self.dtype = dtype
+        if dtype is not None:
+            a = a.astype(dtype.np)
         axis = dims
         absx = np.abs(a)
         if p == 2:
@@ -60,12 +66,17 @@ class LinalgVectorNormBackward0(OpNode):
         if self.p == 0:  # (torch: no gradient at all, not zeros: x.grad stays None)
             return None
         g_full = expand_reduced(g, self.shape, self.dims, self.keepdim)
-        return self._grad(x, self.saved_output, g_full)
+        if self.dtype is None:
+            return self._grad(x, self.saved_output, g_full)
+        grad = self._grad(x.to(self.dtype), self.saved_output, g_full)  # type: ignore[attr-defined]
+        return grad.to(x.dtype)  # type: ignore[attr-defined,no-any-return]
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
         """ẏ = Σ over ``dim`` of (∂y/∂x) · ẋ; 0 for p = 0."""
         if self.p == 0:
             return constant(np.zeros(y._data.shape, y._data.dtype))
+        if self.dtype is not None:
+            x, dx = x.to(self.dtype), dx.to(self.dtype)  # type: ignore[attr-defined]
         return sum_over(self._grad(x, y, None) * dx, self.dims, self.keepdim)  # type: ignore[operator]
 
     def _grad(self, x: Tensor, y: Tensor, g_full: Tensor | None) -> Tensor:
@@ -123,14 +134,16 @@ def vector_norm(
                 f"should be convertible without narrowing to the specified dtype "
                 f"({legacy_type_name(dtype.np)})"
             )
-        x = x.to(dtype)  # type: ignore[attr-defined]
+        if dtype is x.dtype:
+            dtype = None
     if isinstance(ord, Tensor):
         ord = ord.item()
     p = float(ord)
     dims = normalize_dims(dim, x.ndim, "linalg_vector_norm")
     if p < 0 or p == _INF:
         _check_identity(x, p, dims)
-    return LinalgVectorNormBackward0.apply(x, p=p, dims=dims, keepdim=keepdim)  # type: ignore[no-any-return]
+    # (the cast to ``dtype`` is inside the node: torch saves x itself, not a converted copy)
+    return LinalgVectorNormBackward0.apply(x, p=p, dims=dims, keepdim=keepdim, dtype=dtype)  # type: ignore[no-any-return]
 
 
 def _check_identity(x: Tensor, p: float, dims: tuple[int, ...] | None) -> None:

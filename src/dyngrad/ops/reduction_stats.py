@@ -22,7 +22,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.graph import save_output
 from ..autograd.sites import user_site
-from ._registry import FLOAT, OWN, OpNode, register
+from ._registry import FLOAT, OWN, OpNode, check_saved_versions, register
 from .elementwise import where
 from .reduction_common import constant, expand_reduced, normalize_dims, sum_over
 
@@ -44,9 +44,31 @@ def _moments(
         mean = np.sum(work, axis=dims, keepdims=True) / n
         squares = np.sum((work - mean) ** 2, axis=dims, keepdims=keepdim)
         variance = squares / max(0.0, n - correction)
+        infinite = np.isinf(work)
+        if infinite.any():
+            mean = _running_mean_of_infinities(mean, infinite, dims)
     if not keepdim:
         mean = mean.reshape(squares.shape)
     return np.asarray(variance).astype(a.dtype), np.asarray(mean).astype(a.dtype)
+
+
+def _running_mean_of_infinities(
+    mean: np.ndarray, infinite: np.ndarray, dims: tuple[int, ...] | None
+) -> np.ndarray:
+    """torch's mean here is a running (Welford) one: a slice holding ±inf has mean ±inf only
+    when that inf is its one infinity and its last element (μ + (±inf − μ)/n); any other
+    infinity ends in inf − inf = NaN. (Slices are walked in C order.)"""
+    if dims is None:
+        flat = infinite.reshape(1, -1)
+    else:
+        rest = [d for d in range(infinite.ndim) if d not in dims]
+        flat = np.transpose(infinite, rest + list(dims)).reshape(
+            [infinite.shape[d] for d in rest] + [-1]
+        )
+    count = flat.sum(-1)
+    last_only = (count == 1) & flat[..., -1]
+    nan = (count > 0) & ~last_only
+    return np.where(nan.reshape(mean.shape), np.nan, mean)
 
 
 def _nonzero(std: Tensor) -> Tensor:
@@ -96,7 +118,7 @@ class _Moments(OpNode):
         # Note: with d = N − correction ≤ 0 the gradients are inf/NaN, silently, as in torch.
         with np.errstate(all="ignore"):
             if self.n_outputs == 2 and grads[0] is None:  # only μ̄: torch leaves out the
-                self.saved_tensors  # noqa: B018 - spread's term (no 0 · NaN); checks versions
+                check_saved_versions(self)  # spread's term (no 0 · NaN), yet checks versions
                 return (self.full(grads[1]) / self.n,)  # type: ignore[operator]
             return super().apply_backward(grads)
 
@@ -113,14 +135,18 @@ class _Moments(OpNode):
 
     def std_grad(self, g: Tensor, x: Tensor, std: Tensor) -> Tensor:
         """s̄ · (x − μ) / (d · s) = (s̄ / 2s) · ∂v/∂x, 0 where s = 0."""
-        return self.full(g / (2.0 * _nonzero(std))) * self.var_row(x)  # type: ignore[operator]
+        # (an exact 0 where s = 0, even for an inf/NaN s̄: torch masks after dividing)
+        scaled = where(std == 0, 0.0, g / (2.0 * _nonzero(std)))
+        return self.full(scaled) * self.var_row(x)  # type: ignore[operator]
 
     def var_row(self, x: Tensor) -> Tensor:
         """∂v/∂x = 2(x − μ) / d.
 
         Note: over all elements (no ``dim``) with d ≤ 0 torch's derivative is instead
-        inf · |x − μ| (+inf, NaN where x = μ), in both modes; matched as observed."""
-        if self.dims is None and self.dof <= 0 and not self.empty_dim:
+        inf · |x − μ| (+inf, NaN where x = μ), in both modes; matched as observed. A 0-d
+        input reduced over ``dim`` counts as over all elements there."""
+        whole = self.dims is None or not self.shape
+        if whole and self.dof <= 0 and not self.empty_dim:
             return self.centred(x).abs() * _INF  # type: ignore[attr-defined,no-any-return]
         return self.centred(x) * (2.0 * self.inv_dof())  # type: ignore[operator]
 

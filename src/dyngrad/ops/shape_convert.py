@@ -102,7 +102,7 @@ def copy_(input: Tensor, other: Any, non_blocking: bool = False) -> Tensor:
         raise TypeError(
             f"copy_(): argument 'other' (position 1) must be Tensor, not {type(other).__name__}"
         )
-    check_inplace(input)
+    check_inplace(input, other)
     itself = False
     if isinstance(other, Tensor):
         dst, src = input._data, other._data

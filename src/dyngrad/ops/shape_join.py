@@ -226,7 +226,7 @@ class UnbindBackward0(OpNode):
     def forward(self, a: np.ndarray, dim: int) -> Any:
         self.dim = dim
         lead = (slice(None),) * dim
-        return tuple(a[lead + (i,)] for i in range(a.shape[dim]))
+        return tuple(a[lead + (i, ...)] for i in range(a.shape[dim]))
 
     def backward(self, *grads: Tensor) -> Tensor:
         return stack(grads, self.dim)

@@ -194,7 +194,7 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
     shift_t = (operator.index(shifts),) if not isinstance(shifts, (tuple, list)) else tuple(shifts)
     if not shift_t:
         raise RuntimeError("`shifts` required")
-    if dims is None:
+    if dims is None or (isinstance(dims, (tuple, list)) and not dims):  # () is torch's None
         if len(shift_t) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shift_t)}, dims:0")
         return RollBackward0.apply(input, shifts=shift_t, dims=None)
@@ -203,6 +203,8 @@ def roll(input: Tensor, shifts: Any, dims: Any = None) -> Tensor:
         raise RuntimeError(
             f"shifts and dimensions must align. shifts: {len(shift_t)}, dims:{len(dim_t)}"
         )
+    if input._data.size == 0:  # (torch returns the empty tensor before looking at dims)
+        return RollBackward0.apply(input, shifts=shift_t[:1], dims=None)
     if input.ndim == 0:
         raise IndexError(f"Dimension specified as {dim_t[0]} but tensor has no dimensions")
     return RollBackward0.apply(
