@@ -18,38 +18,13 @@ import numpy as np
 import pytest
 
 import dyngrad
-
-torch = pytest.importorskip("torch", reason="PyTorch not installed: parity test skipped")
-
-
-def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy())
-
-
-def _name(t: Any) -> str | None:
-    return None if t.grad_fn is None else type(t.grad_fn).__name__
-
-
-def _both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    return fn(dyngrad), fn(torch)
-
-
-def _same_error(fn: Callable[[Any], Any]) -> str:
-    """Both modules raise the same exception class; returns torch's message."""
-    with pytest.raises(Exception) as theirs:
-        fn(torch)
-    with pytest.raises(type(theirs.value)) as ours:
-        fn(dyngrad)
-    return f"{theirs.value} | {ours.value}"
-
-
-def _close(a: Any, b: Any, rtol: float = 1e-6) -> None:
-    np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=1e-7)
-
-
-def _leaf(m: Any, values: Any, dtype: str = "float32") -> Any:
-    return m.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
-
+from fuzz.parity import both as _both
+from fuzz.parity import close as _close
+from fuzz.parity import grad_fn_name as _name
+from fuzz.parity import leaf as _leaf
+from fuzz.parity import np_of as _np
+from fuzz.parity import same_error as _same_error
+from fuzz.parity import torch
 
 # --- in-place changes through views (fixed in the tensor core: CopySlices) ------------------
 

@@ -9,35 +9,16 @@ only the class is compared: dyngrad says what is wrong with the input instead).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pytest
 
 import dyngrad
-
-torch = pytest.importorskip("torch", reason="PyTorch not installed: parity test skipped")
-
-
-def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy())
-
-
-def _errors(fn: Callable[[Any], Any]) -> tuple[BaseException, BaseException]:
-    """Both modules raise the same exception class; returns (torch's, dyngrad's)."""
-    with pytest.raises(Exception) as theirs:
-        fn(torch)
-    with pytest.raises(type(theirs.value)) as ours:
-        fn(dyngrad)
-    return theirs.value, ours.value
-
-
-def _same_error(fn: Callable[[Any], Any], phrase: str) -> None:
-    """Same exception class, and torch's key phrase in both messages."""
-    theirs, ours = _errors(fn)
-    assert phrase in str(theirs), f"torch changed its message: {theirs}"
-    assert phrase in str(ours), f"{ours} | torch: {theirs}"
+from fuzz.parity import np_of as _np
+from fuzz.parity import raised as _errors
+from fuzz.parity import same_error as _same_error
+from fuzz.parity import torch
 
 
 def _ones(m: Any, *shape: int, dtype: str = "float64", grad: bool = False) -> Any:

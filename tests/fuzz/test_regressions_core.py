@@ -14,38 +14,19 @@ import numpy as np
 import pytest
 
 import dyngrad
-
-torch = pytest.importorskip("torch", reason="PyTorch not installed: parity test skipped")
-
-
-def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy())
-
-
-def _name(t: Any) -> str | None:
-    return None if t.grad_fn is None else type(t.grad_fn).__name__
-
-
-def _both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    return fn(dyngrad), fn(torch)
+from fuzz.parity import both as _both
+from fuzz.parity import close as _close
+from fuzz.parity import grad_fn_name as _name
+from fuzz.parity import leaf as _leaf
+from fuzz.parity import np_of as _np
+from fuzz.parity import raised, torch
 
 
 def _same_error(fn: Callable[[Any], Any]) -> str:
     """Both modules raise the same exception class with the same message; returns it."""
-    with pytest.raises(Exception) as theirs:
-        fn(torch)
-    with pytest.raises(type(theirs.value)) as ours:
-        fn(dyngrad)
-    assert str(ours.value) == str(theirs.value)
-    return str(theirs.value)
-
-
-def _close(a: Any, b: Any, rtol: float = 1e-6) -> None:
-    np.testing.assert_allclose(_np(a), _np(b), rtol=rtol, atol=1e-7)
-
-
-def _leaf(m: Any, values: Any, dtype: str = "float32") -> Any:
-    return m.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+    theirs, ours = raised(fn)
+    assert str(ours) == str(theirs)
+    return str(theirs)
 
 
 def _t(m: Any, values: Any, dtype: str = "float32") -> Any:

@@ -17,41 +17,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-import dyngrad
-
-torch = pytest.importorskip("torch", reason="PyTorch not installed: parity test skipped")
-
-
-def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy())
-
-
-def _name(t: Any) -> str | None:
-    return None if t.grad_fn is None else type(t.grad_fn).__name__
-
-
-def _both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    return fn(dyngrad), fn(torch)
-
-
-def _same_error(fn: Callable[[Any], Any], phrase: str = "") -> None:
-    """Both modules raise the same exception class, and both say ``phrase``."""
-    with pytest.raises(Exception) as theirs:
-        fn(torch)
-    assert phrase in str(theirs.value), f"torch now says: {theirs.value}"
-    with pytest.raises(type(theirs.value)) as ours:
-        fn(dyngrad)
-    assert phrase in str(ours.value), f"{ours.value} | {theirs.value}"
-
-
-def _close(a: Any, b: Any) -> None:
-    assert tuple(a.shape) == tuple(b.shape)
-    np.testing.assert_allclose(_np(a), _np(b), rtol=1e-6, atol=1e-7)
-
-
-def _leaf(m: Any, values: Any, dtype: str = "float32") -> Any:
-    return m.tensor(np.asarray(values, dtype=dtype), requires_grad=True)
-
+from fuzz.parity import both as _both
+from fuzz.parity import close as _close
+from fuzz.parity import grad_fn_name as _name
+from fuzz.parity import leaf as _leaf
+from fuzz.parity import same_error as _same_error
 
 # --- setitem / index_put ----------------------------------------------------------------------
 

@@ -19,22 +19,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-import dyngrad
-
-torch = pytest.importorskip("torch", reason="PyTorch not installed: parity test skipped")
-
-
-def _both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    return fn(dyngrad), fn(torch)
+from fuzz.parity import both as _both
+from fuzz.parity import raised
 
 
 def _same_error(fn: Callable[[Any], Any]) -> tuple[str, str]:
     """Both modules raise the same exception class; returns (torch's, dyngrad's) messages."""
-    with pytest.raises(Exception) as theirs:
-        fn(torch)
-    with pytest.raises(type(theirs.value)) as ours:
-        fn(dyngrad)
-    return str(theirs.value), str(ours.value)
+    theirs, ours = raised(fn)
+    return str(theirs), str(ours)
 
 
 def _leaf(m: Any, n: int = 3) -> Any:

@@ -14,30 +14,11 @@ import numpy as np
 import pytest
 
 import dyngrad
-
-torch = pytest.importorskip("torch", reason="PyTorch not installed: parity test skipped")
-
-
-def _np(t: Any) -> np.ndarray:
-    return np.asarray(t.detach().numpy())
-
-
-def _name(t: Any) -> str | None:
-    return None if t.grad_fn is None else type(t.grad_fn).__name__
-
-
-def _both(fn: Callable[[Any], Any]) -> tuple[Any, Any]:
-    return fn(dyngrad), fn(torch)
-
-
-def _same_error(fn: Callable[[Any], Any], phrase: str) -> None:
-    """Both modules raise the same exception class, and ours says torch's ``phrase``."""
-    with pytest.raises(Exception) as theirs:
-        fn(torch)
-    assert phrase in str(theirs.value), f"torch now says: {theirs.value}"
-    with pytest.raises(type(theirs.value)) as ours:
-        fn(dyngrad)
-    assert phrase in str(ours.value), f"{ours.value} | {theirs.value}"
+from fuzz.parity import both as _both
+from fuzz.parity import grad_fn_name as _name
+from fuzz.parity import np_of as _np
+from fuzz.parity import same_error as _same_error
+from fuzz.parity import torch
 
 
 def _same_result(fn: Callable[[Any], Any]) -> None:
