@@ -49,7 +49,7 @@ KNOWN: list[Known] = [
     Known(
         r"^backward #\d: torch raised RuntimeError: output with shape \[[\d, ]*\] doesn't match "
         r"the broadcast shape",
-        _ops("clamp", "clamp_nan", "clamp_more", "clamp_"),
+        _ops("clamp", "clamp_nan", "clamp_more", "clamp_", "clip"),
         "test_clamp_with_broadcast_tensor_bounds_backward",
         "torch (its clamp backward writes a broadcast gradient into the smaller input)",
     ),

@@ -33,14 +33,21 @@ def torch_layout(out: Any, a: Any, b: Any, c: Any = None) -> Any:
         and (b.__class__ is not _ndarray or b.flags.c_contiguous)
         and (c is None or c.__class__ is not _ndarray or c.flags.c_contiguous)
     ):
-        if 1 not in out.shape:
+        shape = out.shape
+        if 1 not in shape:
             return out  # C-ordered inputs whose size-1 dims all broadcast: C order
-        inputs = (a, b) if c is None else (a, b, c)
         # all in C order: torch's result too (for inputs of the result's shape it does not
         # look at the strides of size-1 dims; otherwise it does, and they must be C's)
-        same_shape = all(x.__class__ is _ndarray and x.shape == out.shape for x in inputs)
-        if same_shape or all(
-            _c_strided(x) for x in inputs if x.__class__ is _ndarray and 1 in x.shape
+        if (
+            a.__class__ is _ndarray
+            and a.shape == shape
+            and b.__class__ is _ndarray
+            and b.shape == shape
+            and (c is None or (c.__class__ is _ndarray and c.shape == shape))
+        ) or all(
+            _c_strided(x)
+            for x in ((a, b) if c is None else (a, b, c))
+            if x.__class__ is _ndarray and 1 in x.shape
         ):
             return out if _c_strided(out) else _laid_out(out, None)
     inputs = (a, b) if c is None else (a, b, c)
@@ -69,12 +76,21 @@ def _laid_out(out: np.ndarray, order: list[int] | None) -> np.ndarray:
 def _c_strided(x: np.ndarray) -> bool:
     """C order down to the strides of size-1 dims (which NumPy's flag does not look at and
     torch's ordering does)."""
-    step = x.itemsize
-    for n, s in zip(reversed(x.shape), reversed(x.strides)):
-        if s != step:
-            return False
-        step *= n
-    return True
+    key = (x.shape, x.itemsize)
+    strides = _C_STRIDES.get(key)
+    if strides is None:
+        if len(_C_STRIDES) >= 1024:
+            _C_STRIDES.clear()
+        step, out = x.itemsize, []
+        for n in reversed(x.shape):
+            out.append(step)
+            step *= n
+        strides = _C_STRIDES[key] = tuple(reversed(out))
+    return x.strides == strides
+
+
+# C strides by (shape, itemsize): most results share their shape with many others
+_C_STRIDES: dict[tuple[tuple[int, ...], int], tuple[int, ...]] = {}
 
 
 def _dimension_order(shape: tuple[int, ...], inputs: tuple[Any, ...]) -> list[int]:
