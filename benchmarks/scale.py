@@ -23,8 +23,10 @@ recursion limit is left at its default, so a recursive walk would fail at the fi
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import importlib
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -111,6 +113,7 @@ def render(
         "measured). CPU seconds of one process, best of the runs; per-node times in µs. "
         f"Recursion limit {sys.getrecursionlimit()} (Python's default, unchanged).",
         "",
+        f"Measured {datetime.date.today()} (load average {os.getloadavg()[0]:.1f} when done). "
         f"Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, "
         f"NumPy {info['numpy']}, {_torch_version() if 'torch' in libs else 'torch not measured'}.",
         "",
