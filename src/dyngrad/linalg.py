@@ -22,7 +22,9 @@ from .ops.linalg import matmul
 from .ops.linalg_common import (
     LinAlgError,
     check_float,
+    check_lapack_dtype,
     check_matrix,
+    check_not_low_precision,
     check_square,
     result_type,
 )
@@ -93,10 +95,21 @@ def _zero_info(A: Tensor) -> Tensor:
 
 
 def inv_ex(A: Tensor, *, check_errors: bool = False) -> Any:
-    """(inverse, info): info is 0 for each matrix that could be inverted.
+    """(inverse, info): info is 0 for each matrix that could be inverted, else the 1-based
+    index of LU's first zero pivot; the inverse is then LAPACK's (±inf, NaN), as torch's
+    (``check_errors``: torch's error instead)."""
+    from ._creation import tensor
+    from .ops.linalg_decomp import singular_inverse_error
+    from .ops.linalg_solve import lu_info
 
-    Note: a singular matrix raises LinAlgError here (torch instead returns info > 0)."""
-    return _inv_ex_result((linalg_inv(A), _zero_info(A)))
+    inverse = linalg_inv(A, ex=True)
+    # a zero pivot divides by zero: a finite (or empty) inverse rules it out
+    if np.isfinite(inverse._data).all():
+        return _inv_ex_result((inverse, _zero_info(A)))
+    info = lu_info(A._data)
+    if check_errors and info.any():
+        raise singular_inverse_error("linalg.inv_ex", A._data)
+    return _inv_ex_result((inverse, tensor(info)))
 
 
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> Any:
@@ -106,6 +119,8 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
     from .ops.linalg_decomp import LinalgCholeskyExBackward0, cholesky_info
 
     check_square("linalg.cholesky_ex", A)
+    if A._data.size:
+        check_lapack_dtype("cholesky_cpu", A)
     try:
         low = LinalgCholeskyExBackward0.apply(A, upper=upper, check_errors=check_errors)
     except LinAlgError as exc:
@@ -190,6 +205,8 @@ def matrix_norm(
         check_float("linalg.matrix_norm", A)
     if ord not in _MATRIX_ORDS or isinstance(ord, bool):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if ord in ("nuc", 2, -2):
+        check_not_low_precision("linalg.matrix_norm", A)
     d0, d1 = _matrix_dims(A, dim)
     if dtype is not None:
         A = A.to(dtype)  # type: ignore[attr-defined]

@@ -1113,6 +1113,25 @@ def test_nll_loss_of_one_sample_with_a_one_element_target_backward() -> None:
         _close(a, b)
 
 
+@pytest.mark.parametrize("reduce", ["amax", "amin", "prod"])
+def test_scatter_reduce_with_an_empty_index_passes_the_gradient_through(reduce: str) -> None:
+    """An empty index scatters nothing: the result is ``self`` and so is its gradient. torch's
+    amax/amin/prod backward raises a size mismatch there (a torch limitation, listed in
+    known.py); dyngrad gives the gradient torch's sum reduction gives, the identity."""
+
+    def run(m: Any, how: str) -> Any:
+        x = m.tensor([[1.0, 2.0], [3.0, 0.0]], dtype=m.float64, requires_grad=True)
+        index = m.zeros(3, 0, dtype=m.int64)
+        y = x.scatter_reduce(0, index, m.ones(3, 2, dtype=m.float64), reduce=how)
+        y.backward(m.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=m.float64))
+        return y, x.grad
+
+    with pytest.raises(RuntimeError, match="must match the size of tensor b"):
+        run(torch, reduce)
+    for a, b in zip(run(dyngrad, reduce), run(torch, "sum")):
+        _close(a, b)
+
+
 def test_huber_loss_keeps_the_input_dtype() -> None:
     """torch's huber_loss computes in the input's dtype (its backward then fails on a target
     of another dtype: a torch limitation, listed in known.py; dyngrad gives the gradient

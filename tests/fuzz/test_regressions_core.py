@@ -462,3 +462,316 @@ def test_matrix_rank_of_empty_matrices_is_zero_even_when_hermitian(shape: tuple[
 
     ours, theirs = _both(run)
     assert ours == theirs
+
+
+# --- order reductions, matmul, solve and linalg dtypes (fuzz campaign 30000000) ---------------
+
+
+@pytest.mark.parametrize("fn", ["amax", "amin"])
+@pytest.mark.parametrize(
+    ("shape", "dim"),
+    [
+        ((0, 3), (0, -2)),  # repeated and empty: the emptiness error comes first
+        ((0, 3), (1, 0)),
+        ((0, 0), (-1, 0)),  # the dim is named as given
+        ((0, 3), (0, 5)),  # empty before out of range
+        ((0, 3), (5, 0)),
+        ((3, 0), (0, 0)),  # repeated, not empty
+        ((0, 3), -2),
+    ],
+)
+def test_amax_amin_check_each_listed_dim_before_looking_for_repeats(
+    fn: str, shape: tuple[int, ...], dim: Any
+) -> None:
+    """amax/amin walk the listed dims in order (range, then non-zero size, naming the dim as
+    given) and only then refuse a repeated dim (fuzz seed 30009146)."""
+    _same_error(lambda m: getattr(m, fn)(m.zeros(*shape, dtype=m.bool), dim=dim))
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape"),
+    [((1, 2, 0), (0, 3)), ((2, 3, 0), (0,)), ((2, 0), (2, 0, 3)), ((0,), (2, 0, 3))],
+)
+def test_matmul_folding_a_batched_operand_with_an_empty_inner_dim(
+    a_shape: tuple[int, ...], b_shape: tuple[int, ...]
+) -> None:
+    """The batched operand folds into the rows of one matrix; with an inner size of 0 the row
+    count cannot be inferred from -1 (fuzz seed 30022227)."""
+
+    def run(m: Any) -> Any:
+        a = _leaf(m, np.ones(a_shape))
+        b = _leaf(m, np.ones(b_shape))
+        y = m.matmul(a, b)
+        y.sum().backward()
+        ints = m.matmul(m.ones(a_shape, dtype=m.int64), m.ones(b_shape, dtype=m.int64))
+        return y, _name(y), tuple(a.grad.shape), tuple(b.grad.shape), ints
+
+    (y_o, *rest_o, i_o), (y_t, *rest_t, i_t) = _both(run)
+    assert rest_o == rest_t
+    _close(y_o, y_t)
+    assert (tuple(i_o.shape), str(i_o.dtype)) == (tuple(i_t.shape), str(i_t.dtype))
+
+
+@pytest.mark.parametrize("b_shape", [(3, 0), (0, 3, 2)], ids=["no-columns", "empty-batch"])
+def test_solve_refuses_a_singular_matrix_even_when_b_is_empty(b_shape: tuple[int, ...]) -> None:
+    """torch factors A before it looks at B: a singular A is an error even when there is
+    nothing to solve for; solve_ex gives the (empty) result and A's info."""
+    with pytest.raises(RuntimeError) as theirs:
+        torch.linalg.solve(torch.zeros(3, 3), torch.zeros(b_shape))
+    with pytest.raises(dyngrad.linalg.LinAlgError) as ours:
+        dyngrad.linalg.solve(dyngrad.zeros(3, 3), dyngrad.zeros(b_shape))
+    assert "the input matrix is singular" in str(theirs.value)
+    assert str(ours.value) == str(theirs.value)
+
+    def run_ex(m: Any) -> Any:
+        x, info = m.linalg.solve_ex(m.zeros(3, 3), m.zeros(b_shape))
+        return tuple(x.shape), info.tolist()
+
+    ours_ex, theirs_ex = _both(run_ex)
+    assert ours_ex == theirs_ex
+
+
+_HALF_MATRIX = np.arange(12.0).reshape(3, 4) / 7
+_HALF_SQUARE = np.eye(3) * 2
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda m: m.linalg.svd(_t(m, _HALF_MATRIX, "float16")),
+        lambda m: m.linalg.svdvals(_t(m, _HALF_MATRIX, "float16")),
+        lambda m: m.svd(_t(m, _HALF_MATRIX, "float16"), compute_uv=False),
+        lambda m: m.linalg.eigh(_t(m, _HALF_SQUARE, "float16")),
+        lambda m: m.linalg.eigvalsh(_t(m, _HALF_SQUARE, "float16")),
+        lambda m: m.linalg.qr(_t(m, _HALF_MATRIX, "float16")),
+        lambda m: m.linalg.qr(m.zeros(0, 3, dtype=m.float16)),  # (even when empty)
+        lambda m: m.linalg.det(_t(m, _HALF_SQUARE, "float16")),
+        lambda m: m.linalg.solve(_t(m, _HALF_SQUARE, "float16"), m.ones(3, 2, dtype=m.float16)),
+        lambda m: m.linalg.solve(_t(m, _HALF_SQUARE, "float16"), m.ones(3, 0, dtype=m.float16)),
+        lambda m: m.linalg.solve_ex(_t(m, _HALF_SQUARE, "float16"), m.ones(3, dtype=m.float16)),
+        lambda m: m.linalg.cholesky(_t(m, _HALF_SQUARE, "float16")),
+        lambda m: m.linalg.cholesky_ex(_t(m, _HALF_SQUARE, "float16"), upper=True),
+        lambda m: m.linalg.inv(m.zeros(0, 0, dtype=m.float16)),  # (even when empty)
+        lambda m: m.linalg.inv_ex(_t(m, _HALF_SQUARE, "float16")),
+        lambda m: m.linalg.slogdet(_t(m, _HALF_SQUARE, "float16")),
+        lambda m: m.logdet(_t(m, _HALF_SQUARE, "float16")),
+        lambda m: m.linalg.matrix_norm(_t(m, _HALF_MATRIX, "float16"), ord="nuc"),
+        lambda m: m.linalg.matrix_norm(_t(m, _HALF_MATRIX, "float16"), ord=-2, dim=(0, 5)),
+        lambda m: m.linalg.norm(_t(m, _HALF_MATRIX, "float16"), ord=2),
+        lambda m: m.norm(_t(m, _HALF_MATRIX, "float16"), p="nuc"),
+    ],
+    ids=["svd", "svdvals", "torch-svd", "eigh", "eigvalsh", "qr", "qr-empty", "det", "solve",
+         "solve-empty-b", "solve_ex", "cholesky", "cholesky_ex", "inv-empty", "inv_ex",
+         "slogdet", "logdet", "matrix-norm-nuc", "matrix-norm-before-dims", "norm-2",
+         "torch-norm-nuc"],
+)  # fmt: skip
+def test_linalg_refuses_float16_with_torchs_error(case: Callable[[Any], Any]) -> None:
+    """torch's LAPACK kernels have no Half version (NotImplementedError naming the kernel);
+    inv, slogdet and the spectral matrix norms refuse Half up front (fuzz seed 30032853)."""
+    _same_error(case)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda m: m.linalg.svd(m.zeros(0, 3, dtype=m.float16, requires_grad=True)),
+        lambda m: (m.linalg.svdvals(m.zeros(2, 3, 0, dtype=m.float16)),),
+        lambda m: m.linalg.eigh(m.zeros(0, 3, 3, dtype=m.float16, requires_grad=True)),
+        lambda m: (m.linalg.det(m.zeros(2, 0, 0, dtype=m.float16, requires_grad=True)),),
+        lambda m: (m.linalg.cholesky(m.zeros(0, 0, dtype=m.float16)),),
+        lambda m: (m.linalg.solve(m.zeros(0, 0, dtype=m.float16), m.zeros(0, 2, dtype=m.float16)),),
+    ],
+    ids=["svd", "svdvals", "eigh", "det", "cholesky", "solve"],
+)
+def test_linalg_decompositions_of_empty_float16_input(case: Callable[[Any], Any]) -> None:
+    """With nothing to factor torch runs no kernel: an empty float16 input gives float16
+    results (det of 0×0 matrices is 1)."""
+
+    def run(m: Any) -> Any:
+        outs = case(m)
+        return [(tuple(t.shape), str(t.dtype).split(".")[-1], _name(t), _np(t).tolist())
+                for t in outs]  # fmt: skip
+
+    ours, theirs = _both(run)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("shape", "kwargs"),
+    [((3, 4), {}), ((2, 3, 4), {"dim": (0, 2)}), ((2, 3, 4), {"dim": [2, 0], "keepdim": True}),
+     ((0, 3), {})],
+)  # fmt: skip
+def test_torch_norm_nuc_is_the_nuclear_matrix_norm(shape: tuple[int, ...], kwargs: Any) -> None:
+    """torch.norm(p='nuc') is linalg.matrix_norm(ord='nuc') over two dims, gradient included."""
+
+    def run(m: Any) -> Any:
+        x = _leaf(m, np.arange(np.prod(shape), dtype=np.float64).reshape(shape) % 5, "float64")
+        y = m.norm(x, p="nuc", **kwargs)
+        y.sum().backward()
+        return y, x.grad
+
+    (y_o, g_o), (y_t, g_t) = _both(run)
+    _close(y_o, y_t)
+    _close(g_o, g_t)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda m: m.norm(m.ones(2, 3, 4), p="nuc"),
+        lambda m: m.norm(m.ones(2, 3, 4), p="nuc", dim=1),
+        lambda m: m.norm(m.ones(4), p="nuc", dim=(0, 1, 2)),
+        lambda m: m.norm(m.ones(3, 4, dtype=m.int64), p="nuc"),
+    ],
+    ids=["3-d", "one-dim", "1-d-first", "int"],
+)
+def test_torch_norm_nuc_errors(case: Callable[[Any], Any]) -> None:
+    _same_error(case)
+
+
+@pytest.mark.parametrize(
+    ("equation", "a_shape", "b_shape"),
+    [
+        ("ij,jk->ki", (0, 3), (3, 4)),  # the right side leads the output: it goes first
+        ("ij,jk->ik", (0, 3), (3, 4)),
+        ("ij,jk->ki", (2, 3), (3, 0)),
+        ("ij,jk->ik", (2, 3), (3, 0)),
+        ("bij,bjk->kbi", (2, 0, 3), (2, 3, 4)),
+        ("abc,cd->ad", (2, 0, 4), (4, 5)),  # b is summed first: nothing empty is multiplied
+    ],
+)
+@pytest.mark.parametrize("dtypes", [("float64", "float32"), ("float32", "float64")])
+def test_einsum_of_mixed_dtypes_follows_torchs_operand_order(
+    equation: str, a_shape: tuple[int, ...], b_shape: tuple[int, ...], dtypes: tuple[str, str]
+) -> None:
+    """torch's batched matmul refuses operands of different dtypes naming the first as
+    expected, and for an empty product takes the second's dtype; which side goes first
+    depends on the output's order (fuzz: einsum_sublist of a (0, 3) float64 and a float32)."""
+
+    def run(m: Any) -> Any:
+        a = m.ones(a_shape, dtype=getattr(m, dtypes[0]))
+        b = m.ones(b_shape, dtype=getattr(m, dtypes[1]))
+        return m.einsum(equation, a, b)
+
+    try:
+        theirs = run(torch)
+    except RuntimeError:
+        _same_error(run)
+        return
+    ours = run(dyngrad)
+    assert (tuple(ours.shape), str(ours.dtype)) == (tuple(theirs.shape), str(theirs.dtype))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [[[0.0, 1.5, -2.0], [0.0, 0.0, 0.0], [-0.5, 0.0, 1.0]], [[0.0] * 3] * 3],
+    ids=["rank-2", "zero"],
+)
+def test_qr_backward_of_a_rank_deficient_matrix_is_nan_not_an_error(values: Any) -> None:
+    """torch's QR backward solves with R by a triangular solve: a zero on R's diagonal gives
+    inf/NaN, no error (fuzz seed 30519012 of the linalg families)."""
+
+    def run(m: Any) -> Any:
+        x = _leaf(m, values)
+        q, r = m.linalg.qr(x)
+        (q.sum() + 2 * r.sum()).backward()
+        return x.grad
+
+    ours, theirs = _both(run)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert np.isnan(_np(ours)).all() and np.isnan(_np(theirs)).all()
+
+
+@pytest.mark.parametrize(
+    "matrix",
+    [
+        [[0.0, 1.5, -2.0], [0.0, 0.0, 0.0], [-0.5, 0.0, 1.0]],
+        [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 4.0]]],
+        [[0.0, 0.0], [0.0, 0.0]],
+    ],
+    ids=["zero-row", "batch", "zero"],
+)
+def test_inv_ex_of_a_singular_matrix_gives_info_not_an_error(matrix: Any) -> None:
+    """inv_ex reports a singular matrix in ``info`` (LU's first zero pivot) and returns
+    LAPACK's inf/NaN inverse; check_errors=True raises inv_ex's error (fuzz seed 30513684)."""
+
+    def run(m: Any) -> Any:
+        inverse, info = m.linalg.inv_ex(_leaf(m, matrix))
+        return str(_np(inverse).tolist()), info.tolist(), str(info.dtype), _name(inverse)
+
+    ours, theirs = _both(run)
+    assert ours == theirs
+    phrase = "is zero, the inversion could not be completed because the input matrix is singular"
+    theirs_err = pytest.raises(RuntimeError, torch.linalg.inv_ex, torch.tensor(matrix),
+                               check_errors=True)  # fmt: skip
+    ours_err = pytest.raises(
+        dyngrad.linalg.LinAlgError,
+        dyngrad.linalg.inv_ex,
+        dyngrad.tensor(matrix),
+        check_errors=True,
+    )
+    assert phrase in str(theirs_err.value)
+    assert str(ours_err.value) == str(theirs_err.value)
+
+
+@pytest.mark.parametrize("fn", ["var", "var_mean", "std"])
+@pytest.mark.parametrize(
+    ("shape", "kwargs"),
+    [((), {"dim": 0}), ((1,), {}), ((2,), {"correction": 2}), ((), {"dim": ()}),
+     ((1,), {"dim": 0}), ((1,), {"dim": ()}), ((), {"correction": 0.5})],
+)  # fmt: skip
+def test_variance_over_the_whole_input_without_degrees_of_freedom_has_a_constant_nan_grad(
+    fn: str, shape: tuple[int, ...], kwargs: Any
+) -> None:
+    """torch's var (not std) over the whole input (no dim, or a 0-d input) with
+    N − correction ≤ 0 gives a NaN gradient that is a constant: no graph to differentiate
+    again (fuzz seed 30516619 of the linalg families)."""
+
+    def run(m: Any) -> Any:
+        x = m.full(shape, 3.0, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            out = getattr(m, fn)(x, **kwargs)
+        v = out[0] if isinstance(out, tuple) else out
+        (g,) = m.autograd.grad(v.sum(), x, create_graph=True)
+        return str(_np(g).tolist()), g.requires_grad
+
+    ours, theirs = _both(run)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    ("a_shape", "b_shape"), [((1, 1), (3,)), ((2, 1, 1), (2, 1)), ((1, 1), (0,))]
+)
+def test_solve_left_false_refuses_a_vector_b_for_1_by_1_matrices(
+    a_shape: tuple[int, ...], b_shape: tuple[int, ...]
+) -> None:
+    """XA = B with a vector B and n = 1 is torch's 'Vector broadcasting' error (fuzz seed
+    30616627 of the linalg families)."""
+    _same_error(lambda m: m.linalg.solve(m.ones(a_shape), m.ones(b_shape), left=False))
+
+
+def test_det_gradient_of_1_by_1_matrices_does_not_depend_on_the_input() -> None:
+    """det A = a₁₁ for n = 1: Ā = d̄, with no graph back to A (fuzz seed 30604161)."""
+
+    def run(m: Any) -> Any:
+        x = _leaf(m, [[[1.5]], [[0.0]]])
+        (g,) = m.autograd.grad(m.linalg.det(x).sum(), x, create_graph=True)
+        return _np(g).tolist(), g.requires_grad
+
+    ours, theirs = _both(run)
+    assert ours == theirs
+
+
+def test_cholesky_ex_backward_of_a_matrix_that_is_not_positive_definite() -> None:
+    """The partial factor's backward meets a zero on L's diagonal: NaN/inf, no error (fuzz
+    seed 30628896)."""
+
+    def run(m: Any) -> Any:
+        x = _leaf(m, [[4.0, 2.0], [2.0, 1.0]])
+        low, info = m.linalg.cholesky_ex(x)
+        low.sum().backward()
+        return str(_np(x.grad).tolist()), info.tolist()
+
+    ours, theirs = _both(run)
+    assert ours == theirs

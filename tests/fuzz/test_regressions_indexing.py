@@ -224,7 +224,11 @@ def test_inplace_scatter_and_copies_refuse_a_source_sharing_self_memory() -> Non
         lambda m, t: t.put_(perm(m), t),
     ]
     for case in cases:
-        _same_error(lambda m, case=case: case(m, x(m)), phrase)
+
+        def run(m: Any, case: Callable[[Any, Any], Any] = case) -> Any:
+            return case(m, x(m))
+
+        _same_error(run, phrase)
     _same_error(lambda m: (lambda t: t.scatter_(0, m.tensor([[1]]), t.t()))(m.zeros(2, 3)), phrase)
     ours, theirs = _both(lambda m: (lambda t: t[:2].scatter_(0, m.tensor([1]), t[2:]))(m.zeros(4)))
     _close(ours, theirs)
@@ -364,3 +368,122 @@ def test_scatter_reduce_prod_refuses_double_backward_where_src_zeros_meet() -> N
 
     for a, b in zip(*_both(one_zero), strict=True):
         _close(a, b)
+
+
+def test_none_index_gives_the_new_dim_torchs_stride() -> None:
+    """torch unsqueezes as it meets a None: the new dim's stride is size * stride of the dim
+    that follows it then (before that dim is sliced), or 1 at the end."""
+    keys = [
+        (None,),
+        (None, None),
+        (Ellipsis, None),
+        (slice(None, None, 2), None),
+        (None, slice(None, None, 2)),
+        (None, 0),
+        (1, None, slice(1, 3)),
+        (None, Ellipsis, None, None),
+    ]
+    for transposed in (False, True):
+        for key in keys:
+
+            def run(m: Any, key: Any = key, transposed: bool = transposed) -> Any:
+                base = np.arange(20.0).reshape(5, 4)
+                x = m.tensor(base).t() if transposed else m.tensor(base.T.copy())
+                y = x[key]
+                return y.stride(), y.numpy().copy()
+
+            (s_o, v_o), (s_t, v_t) = _both(run)
+            assert s_o == s_t, (key, transposed)
+            np.testing.assert_array_equal(v_o, v_t)
+    assert _both(lambda m: m.tensor(3.0)[None, None].stride())[0] == (1, 1)
+
+
+def test_index_put_counts_its_indices_before_the_overlap_check() -> None:
+    """Too many index tensors is torch's IndexError even when the values are ``self``."""
+    phrase = "too many indices for tensor of dimension"
+    _same_error(lambda m: (lambda a: a.index_put_((m.tensor([0]),), a))(m.tensor(2.0)), phrase)
+    _same_error(lambda m: (lambda a: a.index_put_((m.tensor([0]),) * 3, a))(m.zeros(2, 3)), phrase)
+    # a mask is one index tensor here, whatever its rank: the overlap comes first
+    _same_error(
+        lambda m: (lambda a: a.index_put_((m.ones(3, 3, dtype=m.bool),), a))(m.zeros(3)),
+        "refer to a single memory location",
+    )
+
+
+def test_index_put_argument_type_errors_come_before_the_leaf_check() -> None:
+    def put(indices: Callable[[Any], Any], values: Callable[[Any, Any], Any]) -> Any:
+        def run(m: Any) -> Any:
+            a = m.zeros(3, requires_grad=True)
+            return a.index_put_(indices(m), values(m, a))
+
+        return run
+
+    same = lambda m, a: a  # noqa: E731
+    _same_error(put(lambda m: m.tensor([0]), same), "must be tuple of Tensors")
+    _same_error(put(lambda m: (None,), same), "expected Tensor as element 0")
+    _same_error(put(lambda m: (m.tensor([0]),), lambda m, a: 1.0), "must be Tensor")
+
+
+def test_index_put_with_no_index_tensor_is_a_runtime_error() -> None:
+    # (torch fails inside its kernel, with a message that differs by rank)
+    _same_error(lambda m: m.index_put(m.zeros(3), (), m.tensor(1.0)))
+    _same_error(lambda m: m.index_put(m.tensor(2.0), [], m.tensor(1.0), accumulate=True))
+    _same_error(lambda m: m.zeros(2, 3).index_put_((), m.tensor(1.0)))
+
+
+def test_topk_with_tied_values_reports_torchs_indices() -> None:
+    """Among equal values torch's selection (``nth_element``, then a sort of the first k - 1)
+    decides which indices come back and, unsorted, their order; the gradient through a tied
+    topk follows those indices."""
+    rows = [
+        [1.0, 1.0, 1.0, 1.0],
+        [2.0, 0.0, 1.0, 2.0, 2.0, 0.0, 1.0, 1.0],
+        [0.0, 1.0, float("nan"), 0.0, 3.0, 0.0, 0.0, float("nan")],
+        [3.0, 1.0, 3.0, 3.0, 2.0] * 5,
+    ]
+    for values in rows:
+        x = np.array([values, values[::-1]])
+        n = x.shape[1]
+        for k in sorted({1, 2, n // 2, n - 1, n} - {0}):
+            for largest in (True, False):
+                for sorted_ in (True, False):
+
+                    def run(
+                        m: Any, x: Any = x, k: int = k, largest: bool = largest, s: bool = sorted_
+                    ) -> Any:
+                        return m.tensor(x).topk(k, largest=largest, sorted=s).indices.tolist()
+
+                    ours, theirs = _both(run)
+                    assert ours == theirs, (values, k, largest, sorted_)
+
+    def grad(m: Any) -> Any:
+        x = m.ones(3, 4, dtype=m.float64, requires_grad=True)
+        values = x[:, 1:].topk(3, dim=-1, sorted=False).values
+        (values * m.arange(9.0, dtype=m.float64).view(3, 3)).sum().backward()
+        return x.grad.numpy()
+
+    ours, theirs = _both(grad)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_scatter_reduce_extremes_with_a_zero_dim_index_differentiate_its_one_element() -> None:
+    for reduce in ("amax", "amin"):
+        for include_self in (True, False):
+
+            def run(m: Any, reduce: str = reduce, include_self: bool = include_self) -> Any:
+                x = m.tensor([1.0, 2.0, 2.0], dtype=m.float64, requires_grad=True)
+                src = m.tensor([2.0, 0.5], dtype=m.float64, requires_grad=True)
+                y = x.scatter_reduce(0, m.tensor(1), src, reduce=reduce, include_self=include_self)
+                seed = m.tensor([1.0, 2.0, 3.0], dtype=m.float64)
+                return [t.tolist() for t in (y, *m.autograd.grad(y, (x, src), seed))]
+
+            ours, theirs = _both(run)
+            assert ours == theirs, (reduce, include_self)
+
+    def self_as_source(m: Any) -> Any:
+        x = m.tensor([1.0, 2.0], dtype=m.float64, requires_grad=True)
+        x.scatter_reduce(0, m.tensor(0), x, reduce="amin", include_self=False).sum().backward()
+        return x.grad.tolist()
+
+    ours, theirs = _both(self_as_source)
+    assert ours == theirs

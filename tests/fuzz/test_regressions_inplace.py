@@ -300,3 +300,57 @@ def test_guard_where_gradients_and_higher_order_through_its_two_edges() -> None:
     ours, theirs = _both(run)
     for o, t in zip(ours, theirs):
         np.testing.assert_allclose(o, t, rtol=1e-12)
+
+
+# --- overlap of self and the operand of an in-place binary op -------------------------------
+
+
+def test_sub_of_a_none_indexed_view_by_its_unsqueezed_twin_is_a_full_overlap() -> None:
+    """``x[..., None]`` and ``x.unsqueeze(2)`` view the same memory with the same strides
+    (torch gives the new dim a stride, not 0): a full overlap, which torch allows."""
+
+    def run(m: Any) -> Any:
+        x = m.tensor(np.arange(20.0).reshape(5, 4)).t()
+        with m.no_grad():
+            x[..., None].sub_(x.unsqueeze(2))
+        return x.numpy().copy()
+
+    ours, theirs = _both(run)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_guard_sub_of_views_with_different_strides_over_the_same_memory_is_refused() -> None:
+    """The same memory seen with other strides (or another shape) is a partial overlap."""
+    phrase = "refer to a single memory location"
+
+    def flat_by_matrix(m: Any) -> Any:
+        x = m.arange(20.0)
+        return x.view(4, 5).sub_(x)
+
+    def rows_by_columns(m: Any) -> Any:
+        x = m.arange(20.0)
+        return x.view(4, 5).sub_(x.view(5, 4).t())
+
+    for run in (flat_by_matrix, rows_by_columns):
+        theirs, ours = _same_error(run)
+        assert phrase in theirs and phrase in ours
+
+
+def test_inplace_op_on_an_expanded_tensor_is_refused_before_the_shape_check() -> None:
+    """torch checks that no two elements of the written-to tensor share memory before it
+    looks at the operands' shapes or dtypes."""
+    phrase = "more than one element of the written-to tensor refers to a single memory location"
+
+    def expanded(m: Any) -> Any:
+        return m.zeros(1).expand(6)
+
+    cases: list[Callable[[Any], Any]] = [
+        lambda m: expanded(m).add_(m.ones(2)),
+        lambda m: expanded(m).sub_(m.ones(1, 6)),
+        lambda m: expanded(m).clamp_(min=m.ones(2)),
+        lambda m: expanded(m).lerp_(m.ones(2), 0.5),
+        lambda m: (lambda x: x[:1].expand(6).sub_(x.view(4, 6)))(m.arange(24.0)),
+    ]
+    for case in cases:
+        theirs, ours = _same_error(case)
+        assert phrase in theirs and phrase in ours, (theirs, ours)

@@ -720,6 +720,15 @@ def memory_owner(data: np.ndarray) -> np.ndarray:
     return root
 
 
+def _check_no_internal_overlap(data: np.ndarray, overlap_ok: bool = False) -> None:
+    """torch's first check of an in-place op's output (before shapes and dtypes): no dim is
+    expanded (stride 0, size > 1), unless the op allows it (``overlap_ok``) or it is empty."""
+    if overlap_ok or not data.size:
+        return
+    if any(st == 0 and n > 1 for n, st in zip(data.shape, data.strides)):
+        raise RuntimeError(INTERNAL_OVERLAP_MESSAGE)
+
+
 def write_through_base(data: np.ndarray, values: np.ndarray, overlap_ok: bool = False) -> None:
     """Write into ``data``, a read-only view of writable memory (a slice of an expanded
     tensor that picks each element once): through the array owning the memory. A view with
@@ -775,12 +784,14 @@ def commit_inplace(
     """
     data = self._data
     if result._data.shape != data.shape:
+        _check_no_internal_overlap(data, overlap_ok)  # (torch's first check)
         raise RuntimeError(
             f"output with shape [{', '.join(map(str, data.shape))}] doesn't match the broadcast "
             f"shape [{', '.join(map(str, result._data.shape))}]"
         )
     src_dtype = result.dtype
     if src_dtype is not self.dtype and not _dtype.can_cast(src_dtype, self.dtype):
+        _check_no_internal_overlap(data, overlap_ok)
         raise RuntimeError(
             f"result type {_TYPE_NAMES[src_dtype.name]} can't be cast to the desired output "
             f"type {_TYPE_NAMES[self.dtype.name]}"
@@ -844,7 +855,12 @@ def make_inplace(fn: Callable[..., Tensor], checked: bool = True) -> Callable[..
         for a in args:
             if isinstance(a, Tensor):
                 check_no_partial_overlap(self, a)
-        return commit_inplace(self, fn(self, *args, **kwargs))
+        try:
+            out = fn(self, *args, **kwargs)
+        except RuntimeError:  # torch refuses an expanded ``self`` before the shapes, dtypes
+            _check_no_internal_overlap(self._data)
+            raise
+        return commit_inplace(self, out)
 
     inplace.__name__ = fn.__name__ + "_"
     inplace.__qualname__ = "Tensor." + inplace.__name__

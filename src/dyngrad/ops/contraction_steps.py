@@ -49,9 +49,11 @@ def torch_dtype_and_layout(
     result, dt = sizes(0), operands[0].dtype
     seen = set(plan.subs[0])
     layout: tuple[int, ...] | None = None
+    private_sums = False
     for label, k in last.items():
         if k == 0 and result[label] != 1:
             dt = _sum_dtype(dt)
+            private_sums = True
     for k in range(1, len(operands)):
         other, other_dt = sizes(k), operands[k].dtype
         contracted = False
@@ -61,32 +63,54 @@ def torch_dtype_and_layout(
             mine, theirs = result.get(label, 1), other.get(label, 1)
             if mine == 1 and theirs != 1:
                 other_dt = _sum_dtype(other_dt)
+                private_sums = True
             elif theirs == 1 and mine != 1:
                 dt = _sum_dtype(dt)
             elif mine != 1:
                 contracted = True
-        empty = 0 in result.values() or 0 in other.values()
+        empty = _empty_product(result, other, last, k)
+        # (observed for two operands that contract without summing dims of their own first;
+        # the other cases keep the left side first, which is not always torch's order)
+        swapped = (contracted and len(operands) == 2 and not private_sums
+                   and _right_first(plan.out, result, other, seen))  # fmt: skip
         if k == 1 == len(operands) - 1:  # (two operands: what was observed)
             if contracted:
-                layout = _pair_layout(plan.out, result, other, seen)
+                layout = _pair_layout(plan.out, result, other, swapped)
             else:
                 layout = _product_layout(plan, operands)
         seen.update(plan.subs[k])
         if not contracted:
             dt = _dtype.promote_types(dt, other_dt)
         elif dt is not other_dt:
+            # (the batched matmul takes the right side first when it leads the output)
+            first, second = (other_dt, dt) if swapped else (dt, other_dt)
             if not empty:
                 raise RuntimeError(
-                    f"expected scalar type {_TYPE_NAMES[dt.name]} but found "
-                    f"{_TYPE_NAMES[other_dt.name]}"
+                    f"expected scalar type {_TYPE_NAMES[first.name]} but found "
+                    f"{_TYPE_NAMES[second.name]}"
                 )
-            dt = other_dt
+            dt = second
         for label, size in other.items():
             if label not in last or last[label] > k:
                 result[label] = max(size, result.get(label, 1)) if size else 0
         for label in [lbl for lbl in result if lbl in last and last[lbl] <= k]:
             del result[label]
     return dt, layout
+
+
+def _empty_product(
+    result: dict[int, int], other: dict[int, int], last: dict[int, int], k: int
+) -> bool:
+    """Whether step ``k`` multiplies an empty side: a dim summed on one side only (first, into
+    zeros where it is empty) does not count."""
+
+    def summed_alone(label: int, mine: dict[int, int], theirs: dict[int, int]) -> bool:
+        at = last.get(label, len(last) + k + 1)
+        return at < k or (at == k and theirs.get(label, 1) == 1 and mine[label] != 1)
+
+    return any(n == 0 and not summed_alone(lbl, result, other) for lbl, n in result.items()) or any(
+        n == 0 and not summed_alone(lbl, other, result) for lbl, n in other.items()
+    )
 
 
 def _product_layout(plan: _Plan, operands: list[Tensor]) -> tuple[int, ...]:
@@ -112,8 +136,21 @@ def _product_layout(plan: _Plan, operands: list[Tensor]) -> tuple[int, ...]:
     return tuple(order_by_strides(shape, strides)[::-1])
 
 
-def _pair_layout(
+def _right_first(
     out: list[int], left: dict[int, int], right: dict[int, int], left_labels: set[int]
+) -> bool:
+    """Whether torch's contraction of ``left`` (the running result) with ``right`` puts the
+    right side first: the first output subscript of one side only (not of size 1 on both)
+    is one the running result does not have at all."""
+    deciding = [  # (a size-1 dim counts as absent; an empty one does not)
+        label for label in out if (left.get(label, 1) != 1) != (right.get(label, 1) != 1)
+    ]  # fmt: skip
+    left_own = any(left.get(label, 1) != 1 for label in deciding)
+    return left_own and deciding[0] not in left_labels
+
+
+def _pair_layout(
+    out: list[int], left: dict[int, int], right: dict[int, int], right_first: bool
 ) -> tuple[int, ...]:
     """The output positions from the outermost in memory after a contraction of ``left``
     (the running result) with ``right`` (see ``torch_dtype_and_layout``)."""
@@ -126,11 +163,7 @@ def _pair_layout(
             left_only.append(pos)
         else:
             right_only.append(pos)
-    deciding = [  # (the first that is not of size 1 on both sides decides)
-        p for p in sorted(left_only + right_only)
-        if max(left.get(out[p], 1), right.get(out[p], 1)) != 1
-    ]  # fmt: skip
-    if deciding and out[deciding[0]] not in left_labels:
+    if right_first:
         return (*both, *right_only, *left_only)
     return (*both, *left_only, *right_only)
 

@@ -290,6 +290,8 @@ def index_put(input: Tensor, indices: Any, values: Tensor, accumulate: bool = Fa
             raise TypeError(
                 f"expected Tensor as element {k} in argument 1, but got {type(t).__name__}"
             )
+    if isinstance(indices, (tuple, list)) and not indices:  # (torch fails inside its kernel)
+        raise RuntimeError("index_put(): indices must hold at least one index tensor")
     ndim = input.ndim
     if isinstance(indices, (tuple, list)) and len(indices) > ndim:
         raise IndexError(f"too many indices for tensor of dimension {ndim} (got {len(indices)})")

@@ -65,6 +65,7 @@ class IndexKey:
         "byte_mask",
         "view_name",
         "single_mask",
+        "new_dims",
     )
 
     def __init__(
@@ -80,6 +81,8 @@ class IndexKey:
         self.byte_mask = byte_mask  # the only advanced entry is a uint8 mask
         self.view_name = ""  # torch's name of the last view op of the basic part
         self.single_mask = False  # the only advanced entry is a mask
+        # per ``None``: (its dim in ``a[basic]``, the input dim that follows it or -1)
+        self.new_dims: tuple[tuple[int, int], ...] = ()
         self.adv = adv
         self.kind = kind
         self.basic_effect = basic_effect
@@ -131,7 +134,9 @@ class IndexKey:
     def take(self, a: np.ndarray) -> np.ndarray:
         """``a[key]``: a view when the key is basic, a copy otherwise."""
         view = a[self.basic]
-        return view if self.adv is None else torch_layout(view, self.adv, view[self.adv])
+        if self.adv is None:
+            return _unsqueeze_strides(view, a, self.new_dims) if self.new_dims else view
+        return torch_layout(view, self.adv, view[self.adv])
 
     def put(self, out: np.ndarray, value: Any, accumulate: bool) -> None:
         """Write (or add, accumulating repeated indices) ``value`` into ``out[key]``."""
@@ -145,6 +150,20 @@ class IndexKey:
             np.add.at(view, self.adv, value)
         else:
             view[self.adv] = value
+
+
+def _unsqueeze_strides(
+    view: np.ndarray, a: np.ndarray, new_dims: tuple[tuple[int, int], ...]
+) -> np.ndarray:
+    """``view`` with torch's stride for each dim a ``None`` inserted (NumPy gives 0): torch
+    unsqueezes as it meets the ``None``, so the new dim's stride is size * stride of the input
+    dim that then follows it, or one element when no input dim follows. The strides matter:
+    torch compares them when an in-place op reads memory it writes (``x[..., None].sub_(
+    x.unsqueeze(2))`` is a full overlap, allowed)."""
+    strides = list(view.strides)
+    for at, follows in new_dims:
+        strides[at] = a.itemsize if follows < 0 else a.shape[follows] * a.strides[follows]
+    return np.lib.stride_tricks.as_strided(view, strides=strides, writeable=view.flags.writeable)
 
 
 def torch_layout(view: np.ndarray, adv: tuple[Any, ...], out: np.ndarray) -> np.ndarray:
@@ -341,6 +360,7 @@ def parse_index(
     adv: list[Any] = []  # one entry per dim of the basic view
     view_shape: list[int] = []
     masks: list[tuple[int, np.ndarray]] = []  # (view dim, mask)
+    new_dims: list[tuple[int, int]] = []  # (view dim, input dim after it or -1) per None
     kind = "alias"
     effect = False
     view_name = ""  # torch's name for the last view op of the basic part
@@ -360,6 +380,7 @@ def parse_index(
             basic.append(None)
             view_shape.append(1)
             if e is None:
+                new_dims.append((len(view_shape) - 1, dim if dim < ndim else -1))
                 adv.append(slice(None))
                 kind, effect, view_name = "unsqueeze", True, "Unsqueeze"
             else:
@@ -406,6 +427,7 @@ def parse_index(
     if not has_adv:
         key = IndexKey(tuple(basic), None, kind, effect, tuple(view_shape))
         key.view_name = view_name
+        key.new_dims = tuple(new_dims)
         return key
     _expand_masks(adv, masks, view_shape)
     _check_broadcast(adv)

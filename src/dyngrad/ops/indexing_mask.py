@@ -110,7 +110,7 @@ def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
     warn_expanded("masked_fill_", stacklevel=4)  # torch's deprecated write into shared memory
     out = masked_fill(self, mask, value)
     if out._data.shape != self._data.shape:  # (the mask has more dims: torch's shape error)
-        return commit_inplace(self, out)
+        return commit_inplace(self, out, overlap_ok=True)
     filled = np.broadcast_to(mask._data, self._data.shape)
     write = shared_writer(lambda at: at[filled], out._data[filled])
     return commit_inplace(self, out, overlap_ok=True, write=write)

@@ -174,6 +174,8 @@ class ScatterReduceBackward0(OpNode):
             return _constant(np.zeros(self.index.shape, src._data.dtype))
         if src._data.ndim == 0:  # a 0-d src is one element in every dim
             src = src.reshape((1,) * self.index.ndim)  # type: ignore[attr-defined]
+        if self.index.ndim == 0:  # a 0-d index sends src's first element
+            return src[(0,) * src.ndim]  # type: ignore[no-any-return]
         return src[tuple(slice(0, s) for s in self.index.shape)]  # type: ignore[no-any-return]
 
     def jvp(self, dx: Any, ds: Any, x: Tensor, src: Tensor, y: Tensor) -> Tensor:
@@ -249,7 +251,7 @@ class ScatterReduceBackward0(OpNode):
     def _larger(self, whole: Tensor, src: Tensor) -> bool:
         """``whole`` (the saved src) is larger than index (``src``: the part index covers),
         and index's shape broadcasts against it (torch's size error otherwise)."""
-        if whole._data.shape == src._data.shape or whole.ndim != src.ndim:
+        if whole._data.shape == src._data.shape or 0 != src.ndim != whole.ndim:
             return False
         try:
             np.broadcast_shapes(whole._data.shape, self.index.shape)

@@ -15,6 +15,7 @@ from .._tensor import Tensor, _wrap_dim
 from ._registry import _TYPE_NAMES, OWN, OpNode, register
 from .indexing_gather import GatherBackward0, ScatterBackward0, fmt_shape
 from .indexing_saved import saved_index, watch
+from .indexing_topk_ties import tied_topk_indices
 from .quickselect import tied_kth_indices
 from .reduction_return_types import _ValuesIndices
 
@@ -132,20 +133,22 @@ class TopkBackward0(_SelectAlongDim):
     """(values, indices) = the k largest (or smallest) of x along ``dim``;
     x̄ = scatter(zeros, dim, indices, ȳ)."""
 
-    def forward(self, a: np.ndarray, k: int, dim: int, largest: bool) -> Any:
+    def forward(self, a: np.ndarray, k: int, dim: int, largest: bool, sorted_: bool) -> Any:
         self.shape, self.dim = a.shape, dim
         if a.ndim == 0:
             self.indices = np.zeros((), np.int64)
             return a.copy(), self.indices.copy()
         order = sort_indices(a, dim, descending=largest)
         self.indices = np.take(order, np.arange(k), axis=dim).astype(np.int64)
+        self.indices = tied_topk_indices(a, k, dim, largest, sorted_, self.indices)
         return np.take_along_axis(a, self.indices, axis=dim), self.indices.copy()
 
 
 @register
 def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:  # noqa: A002
     """``return_types.topk(values, indices)``: the ``k`` largest (``largest=False``: smallest)
-    elements along ``dim``, in order (also when ``sorted=False``).
+    elements along ``dim``, in order (also when ``sorted=False``, except in rows holding a
+    tie: there torch's indices and order, ``indexing_topk_ties``).
 
     >>> dyngrad.topk(dyngrad.tensor([3., 1., 2.]), 2)
     torch.return_types.topk(
@@ -156,7 +159,9 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     size = input._data.shape[dim] if input.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
-    values, indices = TopkBackward0.apply(input, k=int(k), dim=dim, largest=bool(largest))
+    values, indices = TopkBackward0.apply(
+        input, k=int(k), dim=dim, largest=bool(largest), sorted_=bool(sorted)
+    )
     watch(values, "indices", indices)
     return _TopkResult((values, indices))
 

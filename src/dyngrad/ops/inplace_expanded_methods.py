@@ -85,6 +85,36 @@ def check_no_overlap(t: Tensor, other: Tensor) -> None:
         raise RuntimeError(PARTIAL_OVERLAP_MESSAGE)
 
 
+def _check_index_put_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """torch's argument errors of ``Tensor.index_put_`` (before even the leaf check): the
+    indices must be a tuple (or list) of tensors, the values a tensor."""
+    indices = _source(args, kwargs, 0, "indices")
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(
+            "index_put_(): argument 'indices' (position 1) must be tuple of Tensors, not "
+            f"{type(indices).__name__}"
+        )
+    for k, t in enumerate(indices):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"expected Tensor as element {k} in argument 0, but got {type(t).__name__}"
+            )
+    values = _source(args, kwargs, 1, "values")
+    if not isinstance(values, Tensor):
+        raise TypeError(
+            "index_put_(): argument 'values' (position 2) must be Tensor, not "
+            f"{type(values).__name__}"
+        )
+
+
+def _check_index_count(self: Tensor, indices: tuple[Tensor, ...] | list[Tensor]) -> None:
+    """index_put_ counts its index tensors against ``self``'s dims before the overlap."""
+    if len(indices) > self.ndim:
+        raise IndexError(
+            f"too many indices for tensor of dimension {self.ndim} (got {len(indices)})"
+        )
+
+
 def _source(args: tuple[Any, ...], kwargs: dict[str, Any], at: int, name: str) -> Any:
     return args[at] if len(args) > at else kwargs.get(name)
 
@@ -131,6 +161,8 @@ def _views_refused_first(method: Callable[..., Tensor]) -> Callable[..., Tensor]
     source_at = _SOURCES.get(name)
 
     def checked(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if name == "index_put_":
+            _check_index_put_arguments(args, kwargs)
         if self._view is not None and grad_mode.state.grad_enabled:
             if self._rg or any(isinstance(a, Tensor) and a._rg for a in args):
                 check_view_inplace(self)
@@ -138,6 +170,8 @@ def _views_refused_first(method: Callable[..., Tensor]) -> Callable[..., Tensor]
             src = _source(args, kwargs, *source_at)
             if isinstance(src, Tensor):
                 check_inplace(self)  # (the leaf error comes first)
+                if name == "index_put_":
+                    _check_index_count(self, _source(args, kwargs, 0, "indices"))
                 if not _op_refuses_first(self, name, args, src):
                     check_no_overlap(self, src)
         return method(self, *args, **kwargs)

@@ -382,13 +382,14 @@ def _folded_matmul(a: Tensor, b: Tensor) -> Tensor:
     When ``b`` is the batched one, Aᵀ·… is computed as (bᵀ·aᵀ)ᵀ and copied contiguous."""
     if a.ndim >= b.ndim:
         k = a.shape[-1]
-        flat = a.reshape(-1, k)  # type: ignore[attr-defined]
+        # (the row count is explicit: with k = 0 a -1 would be ambiguous)
+        flat = a.reshape(int(np.prod(a.shape[:-1])), k)  # type: ignore[attr-defined]
         if b.ndim == 2:
             out = mm(flat, b)
             return UnsafeViewBackward0.apply(out, shape=(*a.shape[:-1], b.shape[-1]))  # type: ignore[no-any-return]
         return UnsafeViewBackward0.apply(mv(flat, b), shape=tuple(a.shape[:-1]))  # type: ignore[no-any-return]
     bt = b.mT  # type: ignore[attr-defined]
-    flat = bt.reshape(-1, bt.shape[-1])
+    flat = bt.reshape(int(np.prod(bt.shape[:-1])), bt.shape[-1])
     if a.ndim == 1:
         return UnsafeViewBackward0.apply(mv(flat, a), shape=tuple(bt.shape[:-1]))  # type: ignore[no-any-return]
     out = UnsafeViewBackward0.apply(mm(flat, a.t()), shape=(*bt.shape[:-1], a.shape[0]))  # type: ignore[attr-defined]

@@ -5,7 +5,8 @@ small helpers for backward formulas on stacks of matrices.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from operator import itemgetter
 from typing import Any
 
@@ -21,7 +22,17 @@ from ..autograd.graph import (
 )
 from ._registry import _TYPE_NAMES
 
-__all__ = ["LinAlgError", "check_float", "check_square", "constant", "eye_like", "result_type"]
+__all__ = [
+    "LinAlgError",
+    "check_float",
+    "check_lapack_dtype",
+    "check_not_low_precision",
+    "check_square",
+    "constant",
+    "eye_like",
+    "half_through_single",
+    "result_type",
+]
 
 
 class LinAlgError(RuntimeError):
@@ -52,6 +63,42 @@ def check_square(op: str, a: Tensor) -> None:
             f"{op}: A must be batches of square matrices, but they are {rows} by {cols} matrices"
         )
     check_float(op, a)
+
+
+def check_lapack_dtype(kernel: str, a: Tensor) -> None:
+    """torch's CPU LAPACK kernels (``"lu_cpu"``, ``"linalg_svd_cpu"`` ...) have no float16
+    version: NotImplementedError naming the kernel. Callers skip this where torch runs no
+    kernel (most decompositions of an empty input)."""
+    if a.dtype.name == "float16":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Half'")
+
+
+def check_not_low_precision(op: str, a: Tensor) -> None:
+    """torch's up-front refusal of float16 (inv, slogdet, the spectral matrix norms), made
+    whatever the input's size."""
+    if a.dtype.name == "float16":
+        raise RuntimeError(f"{op}: Low precision dtypes not supported. Got Half")
+
+
+def half_through_single(forward: Callable[..., Any]) -> Callable[..., Any]:
+    """A decomposition's ``forward`` on float16 arrays (only empty ones reach it: the checks
+    refuse the others, and NumPy's linalg has no float16) runs in float32, its results and
+    the arrays it kept on the node coming back as float16."""
+
+    @functools.wraps(forward)
+    def run(self: Any, *arrays: Any, **params: Any) -> Any:
+        if not any(isinstance(x, np.ndarray) and x.dtype == np.float16 for x in arrays):
+            return forward(self, *arrays, **params)
+        single = [x.astype(np.float32) if isinstance(x, np.ndarray) else x for x in arrays]
+        out = forward(self, *single, **params)
+        for name, value in list(vars(self).items()):
+            if isinstance(value, np.ndarray) and value.dtype == np.float32:
+                setattr(self, name, value.astype(np.float16))
+        if isinstance(out, tuple):
+            return tuple(o.astype(np.float16) for o in out)
+        return np.asarray(out).astype(np.float16)
+
+    return run
 
 
 def batch_prefix(shape: tuple[int, ...], flat_index: int) -> str:

@@ -30,9 +30,12 @@ from .linalg_common import (
     batch_prefix,
     batch_trace,
     check_float,
+    check_lapack_dtype,
+    check_not_low_precision,
     check_outputs,
     check_square,
     constant,
+    half_through_single,
     lapack_layout,
     result_type,
     sym,
@@ -63,7 +66,7 @@ def _first_zero_pivot(a: np.ndarray) -> int:
     return info
 
 
-def _singular_error(op: str, a: np.ndarray) -> LinAlgError:
+def singular_inverse_error(op: str, a: np.ndarray) -> LinAlgError:
     mats = a.reshape(-1, *a.shape[-2:])
     for i, m in enumerate(mats):
         info = _first_zero_pivot(m)
@@ -81,11 +84,15 @@ class LinalgInvExBackward0(OpNode):
     promote = OWN
     save_output = True
 
-    def forward(self, a: np.ndarray) -> Any:
+    def forward(self, a: np.ndarray, ex: bool = False) -> Any:
+        """``ex`` (inv_ex): a singular matrix gives LAPACK's result (±inf, NaN), no error."""
         try:
             return lapack_layout(np.linalg.inv(a))
         except np.linalg.LinAlgError:
-            raise _singular_error("linalg.inv", a) from None
+            if not ex:
+                raise singular_inverse_error("linalg.inv", a) from None
+        eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+        return lapack_layout(solve_with_info(a, eye, True, False)[0])
 
     def backward(self, g: Tensor) -> Tensor:
         yt = self.saved_output.mT  # type: ignore[attr-defined]
@@ -96,10 +103,12 @@ class LinalgInvExBackward0(OpNode):
         return -matmul(matmul(y, da), y)
 
 
-def linalg_inv(A: Tensor) -> Tensor:
-    """The inverse of a square matrix (or of each in a batch); singular -> LinAlgError."""
+def linalg_inv(A: Tensor, *, ex: bool = False) -> Tensor:
+    """The inverse of a square matrix (or of each in a batch); singular -> LinAlgError
+    (``ex``, for inv_ex: LAPACK's inf/NaN result instead)."""
     check_square("linalg.inv", A)
-    return LinalgInvExBackward0.apply(A)  # type: ignore[no-any-return]
+    check_not_low_precision("linalg.inv", A)
+    return LinalgInvExBackward0.apply(A, ex=ex)  # type: ignore[no-any-return]
 
 
 @register
@@ -119,11 +128,14 @@ class LinalgDetBackward0(OpNode):
     save = (0,)
     save_output = True
 
+    @half_through_single
     def forward(self, a: np.ndarray) -> Any:
         return np.linalg.det(a)
 
     def backward(self, g: Tensor) -> Tensor:
         (a,) = self.saved_tensors
+        if a.shape[-1] == 1:  # det A = a₁₁: Ā = d̄, which does not depend on A (as torch's)
+            return g.unsqueeze(-1).unsqueeze(-1)  # type: ignore[attr-defined,no-any-return]
         d = self.saved_output
         scale = (g * d).unsqueeze(-1).unsqueeze(-1)  # type: ignore[operator]
         if np.all(d._data != 0):
@@ -168,6 +180,8 @@ def _adjugate_t(a: Tensor) -> Tensor:
 def det(input: Tensor) -> Tensor:
     """The determinant of a square matrix (or of each in a batch)."""
     check_square("linalg.det", input)
+    if input._data.size:
+        check_lapack_dtype("lu_cpu", input)
     return LinalgDetBackward0.apply(input)  # type: ignore[no-any-return]
 
 
@@ -222,6 +236,7 @@ class LinalgSlogdetBackward0(OpNode):
 def linalg_slogdet(A: Tensor) -> Any:
     """(sign, logabsdet) of det A: the log of |det A| without overflow."""
     check_square("linalg.slogdet", A)
+    check_not_low_precision("linalg.slogdet", A)
     sign, logabs = LinalgSlogdetBackward0.apply(A)
     watch_outputs((sign,), tangents=False)  # (the backward reads only its version)
     return linalg_slogdet_result((sign, logabs))
@@ -231,6 +246,7 @@ def linalg_slogdet(A: Tensor) -> Any:
 def slogdet(input: Tensor) -> Any:
     """(sign, logabsdet) of the determinant (torch.slogdet)."""
     check_square("linalg.slogdet", input)
+    check_not_low_precision("linalg.slogdet", input)
     sign, logabs = LinalgSlogdetBackward0.apply(input)
     watch_outputs((sign,), tangents=False)  # (the backward reads only its version)
     return slogdet_result((sign, logabs))
@@ -242,6 +258,7 @@ def logdet(input: Tensor) -> Tensor:
     from .elementwise import where
 
     check_square("logdet", input)
+    check_not_low_precision("logdet", input)
     sign, logabs = LinalgSlogdetBackward0.apply(input)
     return where(sign < 0, float("nan"), logabs)  # type: ignore[no-any-return]
 
@@ -262,10 +279,18 @@ class LinalgSolveExBackward0(OpNode):
     save = (0,)
     save_output = True
 
+    @half_through_single
     def forward(self, a: np.ndarray, b: np.ndarray, left: bool, vector: bool,
                 ex: bool = False) -> Any:  # fmt: skip
         """``ex`` (solve_ex): a singular matrix gives LAPACK's result (±inf, NaN), no error."""
         self.left, self.vector = left, vector
+        if b.size == 0 and a.size != 0:
+            # NumPy solves nothing here, but torch factors A (of its own batch shape) first,
+            # so a singular A is still an error.
+            x, info = solve_with_info(a, b, left, vector)
+            if info.any() and not ex:
+                raise singular_solve_error("torch.linalg.solve", a.shape, info)
+            return x
         try:
             if vector:  # (only with left=True: torch refuses a vector B for XA = B)
                 return lapack_layout(np.linalg.solve(a, b[..., None])[..., 0])  # (as torch's)
@@ -335,6 +360,11 @@ def solve_system(A: Tensor, B: Tensor, left: bool, ex: bool) -> Tensor:
         raise RuntimeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
     vector = _is_vector_rhs(A, B)
     n = A.shape[-1]
+    if vector and not left and n == 1:  # (n > 1: the shapes' error below)
+        raise RuntimeError(
+            "linalg.solve: Vector broadcasting of the left hand side is not supported for "
+            "left=False. In this case linalg.solve is equivalent to B / A.squeeze(-1)"
+        )
     rows, cols = (B.shape[-1], 1) if vector else B.shape[-2:]
     if (rows if left else cols) != n:
         eq = "AX = B" if left else "XA = B"
@@ -344,6 +374,8 @@ def solve_system(A: Tensor, B: Tensor, left: bool, ex: bool) -> Tensor:
         )
     batch_b = tuple(B.shape[:-1] if vector else B.shape[:-2])
     _broadcast_batch(batch_b, tuple(A.shape[:-2]))  # torch's error for mismatched batches
+    if A._data.size:  # (torch factors A even when B is empty)
+        check_lapack_dtype("lu_cpu", A)
     return LinalgSolveExBackward0.apply(A, B, left=left, vector=vector, ex=ex)  # type: ignore[no-any-return]
 
 
@@ -414,6 +446,7 @@ class LinalgCholeskyExBackward0(OpNode):
     promote = OWN
     save_output = True
 
+    @half_through_single
     def forward(self, a: np.ndarray, upper: bool, check_errors: bool = True) -> Any:
         """``check_errors=False`` (cholesky_ex): a matrix that is not positive-definite gets
         LAPACK's partial factor instead of an error."""
@@ -443,13 +476,13 @@ class LinalgCholeskyExBackward0(OpNode):
             low, g = low.mT, g.mT  # type: ignore[attr-defined]
         m = matmul(low.mT, g)  # type: ignore[attr-defined]
         phi = m.tril() - 0.5 * m.tril().triu()  # type: ignore[attr-defined]
-        low_inv = linalg_inv(low)
+        low_inv = linalg_inv(low, ex=True)  # (a zero on the diagonal: inf/NaN, as torch)
         return sym(matmul(matmul(low_inv.mT, phi), low_inv))  # type: ignore[attr-defined]
 
     def jvp(self, da: Tensor, a: Tensor, out: Tensor) -> Tensor:
         """L̇ = L Φ(L⁻¹ Ȧ L⁻ᵀ) (``upper``: U̇ = L̇ᵀ)."""
         low = out.mT if self.upper else out  # type: ignore[attr-defined]
-        low_inv = linalg_inv(low)
+        low_inv = linalg_inv(low, ex=True)  # (a zero on the diagonal: inf/NaN, as torch)
         m = matmul(matmul(low_inv, da), low_inv.mT)  # type: ignore[attr-defined]
         phi = m.tril() - 0.5 * m.tril().triu()  # type: ignore[attr-defined]
         dlow = matmul(low, phi)
@@ -460,4 +493,6 @@ def linalg_cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """L lower-triangular with A = L Lᵀ (``upper``: U = Lᵀ); not positive-definite ->
     LinAlgError naming the failing leading minor."""
     check_square("linalg.cholesky", A)
+    if A._data.size:
+        check_lapack_dtype("cholesky_cpu", A)
     return LinalgCholeskyExBackward0.apply(A, upper=upper)  # type: ignore[no-any-return]

@@ -59,7 +59,7 @@ def _solve_factored(lu: np.ndarray, rows: np.ndarray, b: np.ndarray, left: bool)
 
 def lu_info(a: np.ndarray) -> np.ndarray:
     """getrf's ``info`` for each matrix of ``a`` (int32, of a's batch shape)."""
-    mats = a.reshape(-1, *a.shape[-2:])
+    mats = a.reshape(int(np.prod(a.shape[:-2], dtype=np.int64)), *a.shape[-2:])
     return np.array([_lu(m)[2] for m in mats], np.int32).reshape(a.shape[:-2])
 
 
@@ -71,8 +71,9 @@ def solve_with_info(
     A's batch dims broadcast, a batch of vectors when ``vector``; info of A's batch shape."""
     bm = b[..., None] if vector else b
     batch = np.broadcast_shapes(a.shape[:-2], bm.shape[:-2])
-    a_all = np.broadcast_to(a, (*batch, *a.shape[-2:])).reshape(-1, *a.shape[-2:])
-    b_all = np.broadcast_to(bm, (*batch, *bm.shape[-2:])).reshape(-1, *bm.shape[-2:])
+    count = int(np.prod(batch, dtype=np.int64))  # (explicit: -1 is ambiguous for 0 elements)
+    a_all = np.broadcast_to(a, (*batch, *a.shape[-2:])).reshape(count, *a.shape[-2:])
+    b_all = np.broadcast_to(bm, (*batch, *bm.shape[-2:])).reshape(count, *bm.shape[-2:])
     out = np.empty(b_all.shape, np.result_type(a, b))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i, (m, rhs) in enumerate(zip(a_all, b_all)):

@@ -31,15 +31,17 @@ from .linalg import matmul
 from .linalg_common import (
     LinAlgError,
     check_float,
+    check_lapack_dtype,
     check_matrix,
     constant,
+    half_through_single,
     lapack_layout,
     node_outputs,
     off_diagonal_reciprocal,
     result_type,
     watch_outputs,
 )
-from .linalg_decomp import linalg_solve
+from .linalg_decomp import solve_system
 from .linalg_spectral_jvp import eigh_jvp, pinv_jvp, qr_jvp, svd_jvp
 
 __all__ = ["linalg_qr", "linalg_svd", "linalg_svdvals", "linalg_eigh", "linalg_eigvalsh",
@@ -127,7 +129,8 @@ def _qr_backward_tall(q: Tensor, r: Tensor, gq: Tensor, gr: Tensor) -> Tensor:
     m = matmul(r, gr.mT) - matmul(gq.mT, q)  # type: ignore[attr-defined]
     copyltu = m.tril() + m.tril(-1).mT  # type: ignore[attr-defined]
     b = gq + matmul(q, copyltu)
-    return linalg_solve(r, b.mT).mT  # type: ignore[attr-defined,no-any-return]
+    # (a rank-deficient R gives inf/NaN, as torch's triangular solve, not an error)
+    return solve_system(r, b.mT, True, ex=True).mT  # type: ignore[attr-defined,no-any-return]
 
 
 def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
@@ -140,6 +143,7 @@ def linalg_qr(A: Tensor, mode: str = "reduced") -> Any:
             "'r', or 'complete'"
         )
     check_float("linalg.qr", A)
+    check_lapack_dtype("geqrf_cpu", A)  # (even for an empty A)
     q, r = LinalgQrBackward0.apply(A, mode=mode)
     watch_outputs((q, r))
     return linalg_qr_result((q, r))
@@ -187,6 +191,7 @@ class LinalgSvdBackward0(_OutputGradients, OpNode):
     promote = OWN
     n_outputs = 3
 
+    @half_through_single
     def forward(self, a: np.ndarray, full_matrices: bool, compute_uv: bool) -> Any:
         self.compute_uv, self.full_matrices = compute_uv, full_matrices
         if not _recording(self):
@@ -249,6 +254,8 @@ def linalg_svd(A: Tensor, full_matrices: bool = True) -> Any:
     reduced factors (U m×k, Vh k×n, k = min(m, n))."""
     check_matrix("linalg.svd", A)
     check_float("linalg.svd", A)
+    if A._data.size:
+        check_lapack_dtype("linalg_svd_cpu", A)
     outs = LinalgSvdBackward0.apply(A, full_matrices=full_matrices, compute_uv=True)
     watch_outputs(outs)
     return linalg_svd_result(outs)
@@ -258,6 +265,8 @@ def linalg_svdvals(A: Tensor) -> Tensor:
     """The singular values of A, descending."""
     check_matrix("linalg.svd", A)
     check_float("linalg.svd", A)
+    if A._data.size:
+        check_lapack_dtype("linalg_svd_cpu", A)
     out = LinalgSvdBackward0.apply(A, full_matrices=False, compute_uv=False)
     if type(out) is not tuple:  # (not recorded: S alone was computed)
         return out  # type: ignore[no-any-return]
@@ -286,6 +295,7 @@ class LinalgEighBackward0(_OutputGradients, OpNode):
     promote = OWN
     n_outputs = 2
 
+    @half_through_single
     def forward(self, a: np.ndarray, uplo: str, compute_v: bool) -> Any:
         self.uplo, self.compute_v = uplo, compute_v
         if not compute_v and not _recording(self):
@@ -327,6 +337,8 @@ def _check_eigh(A: Tensor, UPLO: str) -> None:
         raise NotImplementedError(
             f"\"linalg_eigh_cpu\" not implemented for '{_TYPE_NAMES[A.dtype.name]}'"
         )
+    if A._data.size:
+        check_lapack_dtype("linalg_eigh_cpu", A)
 
 
 def linalg_eigh(A: Tensor, UPLO: str = "L") -> Any:

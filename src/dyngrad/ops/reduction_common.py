@@ -24,6 +24,7 @@ __all__ = [
     "mask_tensor",
     "legacy_type_name",
     "check_dims_nonempty",
+    "check_listed_dims_nonempty",
     "check_grad_dtype",
 ]
 
@@ -148,6 +149,22 @@ def check_dims_nonempty(op: str, shape: tuple[int, ...], dims: tuple[int, ...] |
     for d in dims:
         if shape[d] == 0:
             raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+
+
+def check_listed_dims_nonempty(op: str, shape: tuple[int, ...], dim: Any) -> None:
+    """amax/amin's order of checks on an empty input: each listed dim in turn is range-checked,
+    then must have a non-zero size (IndexError naming the dim as given, e.g. ``-2``); only then
+    does torch look for a repeated dim. Non-integer dims are left to :func:`normalize_dims`."""
+    if 0 not in shape:
+        return
+    listed = (dim,) if _is_index(dim) else dim
+    if not isinstance(listed, (tuple, list)) or not all(_is_index(d) for d in listed):
+        return
+    for d in listed:
+        if shape[_wrap_dim(operator.index(d), len(shape))] == 0:
+            raise IndexError(
+                f"{op}(): Expected reduction dim {operator.index(d)} to have non-zero size."
+            )
 
 
 def check_grad_dtype(input: Tensor, dtype: Any) -> None:

@@ -24,6 +24,7 @@ from ._registry import OWN, OpNode, register
 from .elementwise import maximum, minimum, where
 from .reduction_common import (
     check_dims_nonempty,
+    check_listed_dims_nonempty,
     constant,
     expand_reduced,
     mask_tensor,
@@ -302,6 +303,7 @@ def _extremum(node: type[_Extremum], name: str, input: Tensor, dim: Any, keepdim
         raise TypeError(
             f"{name}(): argument 'dim' (position 1) must be tuple of ints, not {type(dim).__name__}"
         )
+    check_listed_dims_nonempty(name, tuple(input.shape), dim)
     dims = normalize_dims(dim, input.ndim, name)
     check_dims_nonempty(name, tuple(input.shape), dims)
     reduce = np.max if node is AmaxBackward0 else np.min

@@ -184,6 +184,24 @@ def norm(
                 )
             return vector_norm(input, 2, dim, keepdim, dtype=dtype)
         if p == "nuc":
-            raise NotImplementedError("norm(p='nuc') needs singular values: not available yet")
+            return _nuclear_norm(input, dim, keepdim, dtype)
         raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
     return vector_norm(input, p, dim, keepdim, dtype=dtype)
+
+
+def _nuclear_norm(input: Tensor, dim: Any, keepdim: bool, dtype: Any) -> Tensor:
+    """torch.norm(p='nuc'): Σ σᵢ over exactly two dims (all of ``input``'s when ``dim`` is
+    None), i.e. ``linalg.matrix_norm(input, 'nuc', dim)``."""
+    from ..linalg import matrix_norm
+
+    if input.ndim < 2:  # (matrix_norm's own error, before any look at dim)
+        return matrix_norm(input, "nuc", keepdim=keepdim, dtype=dtype)
+    if dim is None:
+        dims: tuple[Any, ...] = tuple(range(input.ndim))
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if len(dims) != 2:
+        raise RuntimeError(
+            "linalg.matrix_norm: dim must be a 2-tuple. Got " + " ".join(map(str, dims))
+        )
+    return matrix_norm(input, "nuc", dims, keepdim, dtype=dtype)

@@ -122,6 +122,15 @@ class _Moments(OpNode):
                 return (self.full(grads[1]) / self.n,)  # type: ignore[operator]
             return super().apply_backward(grads)
 
+    def nan_constant_grad(self) -> bool:
+        """torch's var over the whole input (no ``dim``, or a 0-d input) with d ≤ 0: the
+        gradient is NaN everywhere, as a constant (no graph for a higher order)."""
+        whole = (self.dims is None and not self.empty_dim) or len(self.shape) == 0
+        return whole and self.dof <= 0
+
+    def nan_grad(self, x: Tensor) -> Tensor:
+        return constant(np.full(self.shape, np.nan, dtype=x._data.dtype))
+
     def centred(self, x: Tensor) -> Tensor:
         mean = x.mean(self.dims, keepdim=True) if self.dims else x.mean()  # type: ignore[attr-defined]
         return x - mean  # type: ignore[no-any-return]
@@ -156,6 +165,8 @@ class VarBackward0(_Moments):
 
     def backward(self, g: Tensor) -> Tensor:
         (x,) = self.saved_tensors
+        if self.nan_constant_grad():
+            return self.nan_grad(x)
         return self.full(g) * self.var_row(x)  # type: ignore[operator]
 
 
@@ -176,7 +187,10 @@ class VarMeanBackward0(_Moments):
 
     def backward(self, g_var: Tensor, g_mean: Tensor) -> Tensor:
         (x,) = self.saved_tensors
-        from_var = self.full(g_var) * self.var_row(x)  # type: ignore[operator]
+        if self.nan_constant_grad():
+            from_var = self.nan_grad(x)
+        else:
+            from_var = self.full(g_var) * self.var_row(x)  # type: ignore[operator]
         return from_var + self.full(g_mean) / self.n  # type: ignore[operator]
 
 
