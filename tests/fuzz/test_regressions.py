@@ -1132,6 +1132,26 @@ def test_scatter_reduce_with_an_empty_index_passes_the_gradient_through(reduce: 
         _close(a, b)
 
 
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_addmv_with_an_empty_matrix_has_no_rows(shape: tuple[int, ...]) -> None:
+    """``addmv(input, mat (0, 3), vec)`` is ``input + mat @ vec``, of shape (0,); torch returns
+    ``input``'s shape there and its backward fails (a torch limitation, listed in known.py;
+    its addmm gets it right).
+    dyngrad's result and gradient equal torch's for the written-out sum."""
+
+    def run(m: Any, fused: bool, backward: bool = True) -> Any:
+        a = m.full(shape, 2.0, requires_grad=True)
+        mat, vec = m.ones(0, 3, requires_grad=True), m.ones(3, requires_grad=True)
+        y = m.addmv(a, mat, vec) if fused else a + m.mv(mat, vec)
+        if backward:
+            y.sum().backward()
+        return y, a.grad, vec.grad
+
+    assert tuple(run(torch, fused=True, backward=False)[0].shape) == shape
+    for ours, theirs in zip(run(dyngrad, fused=True), run(torch, fused=False)):
+        _close(ours, theirs)
+
+
 def test_huber_loss_keeps_the_input_dtype() -> None:
     """torch's huber_loss computes in the input's dtype (its backward then fails on a target
     of another dtype: a torch limitation, listed in known.py; dyngrad gives the gradient
