@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._tensor import Tensor
+from .elementwise_layout import order_by_strides
 
 __all__ = ["IndexKey", "parse_index", "index_tensors_key"]
 
@@ -186,28 +187,7 @@ def torch_layout(view: np.ndarray, adv: tuple[Any, ...], out: np.ndarray) -> np.
         bs = np.broadcast_to(adv[i], block).strides
         operands.append([0] * start + list(bs) + [0] * (nd - start - nb))
     shape = out.shape
-
-    def order(d0: int, d1: int) -> int:  # > 0: d1 is inner to d0
-        for strides in operands:
-            s0, s1 = strides[d0], strides[d1]
-            if s0 == 0 or s1 == 0:
-                continue
-            if s0 != s1:
-                return -1 if s0 < s1 else 1
-            if shape[d0] > shape[d1]:
-                return 1
-        return 0
-
-    perm = list(range(nd - 1, -1, -1))  # innermost first
-    for i in range(1, nd):
-        j = i
-        for k in range(i - 1, -1, -1):
-            c = order(perm[k], perm[j])
-            if c > 0:
-                perm[k], perm[j] = perm[j], perm[k]
-                j = k
-            elif c < 0:
-                break
+    perm = order_by_strides(shape, operands)  # innermost first
     if perm == list(range(nd - 1, -1, -1)):  # C order
         return out if out.flags.c_contiguous else np.ascontiguousarray(out)
     outer_first = perm[::-1]
