@@ -387,3 +387,19 @@ def test_integer_pools_and_resizes_with_an_empty_result_run_no_kernel() -> None:
 
     for a, t in zip(run(dyngrad), run(torch)):
         assert (tuple(a.shape), str(a.dtype)) == (tuple(t.shape), str(t.dtype))
+
+
+def test_max_pool_second_order_backward_of_an_empty_batch() -> None:
+    """The gradient of max pooling's gradient on an empty batch (its flat indices have no
+    size to infer a -1 from) is empty, as torch's."""
+
+    def run(m: Any) -> Any:
+        x = m.zeros((0, 3, 4, 4), dtype=m.float64, requires_grad=True)
+        g = m.ones((0, 3, 2, 2), dtype=m.float64, requires_grad=True)
+        y = m.nn.functional.adaptive_max_pool2d(x, 2)
+        (gx,) = m.autograd.grad(y, x, g, create_graph=True)
+        gx.sum().backward()
+        return g.grad
+
+    ours, theirs = run(dyngrad), run(torch)
+    assert tuple(ours.shape) == tuple(theirs.shape) == (0, 3, 2, 2)

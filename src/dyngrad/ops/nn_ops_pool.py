@@ -140,7 +140,9 @@ class _MaxPoolScatter(OpNode):
     def backward(self, gg: Tensor) -> Tensor:
         idx = self.indices
         lead = idx.shape[:-2]
-        flat_idx = Tensor._make(idx.reshape(lead + (-1,)), False, None, 0)
+        flat_idx = Tensor._make(
+            idx.reshape(lead + (idx.shape[-2] * idx.shape[-1],)), False, None, 0
+        )
         picked = gather(gg.flatten(-2), -1, flat_idx)  # type: ignore[attr-defined]
         return picked.reshape(idx.shape)  # type: ignore[no-any-return]
 
