@@ -379,24 +379,23 @@ class LeakyReluBackward1(OpNode):
         self.negative_slope = negative_slope
         return np.where(a > 0, a, a * negative_slope)
 
-    def backward(self, g: Tensor) -> Tensor:
+    def _refuse_negative_slope(self) -> None:
+        """torch's error: the gradient of an in-place leaky_relu with a negative slope."""
         if self.negative_slope < 0:
             raise RuntimeError(_NEGATIVE_SLOPE_MESSAGE.format(
                 name="leakyReLu",
                 extra=" File an issue at https://github.com/pytorch/pytorch if you do require "
                 "supporting in-place leakRelu backward calculation with negative slope",
             ))  # fmt: skip
+
+    def backward(self, g: Tensor) -> Tensor:
+        self._refuse_negative_slope()
         y = self.saved_output
         return where(y > 0, g, g * self.negative_slope)
 
     def jvp(self, dx: Tensor, x: Tensor, y: Tensor) -> Tensor:
         """ẏ = ẋ if x > 0 else s·ẋ (s ≥ 0; torch refuses a negative s here too)."""
-        if self.negative_slope < 0:
-            raise RuntimeError(_NEGATIVE_SLOPE_MESSAGE.format(
-                name="leakyReLu",
-                extra=" File an issue at https://github.com/pytorch/pytorch if you do require "
-                "supporting in-place leakRelu backward calculation with negative slope",
-            ))  # fmt: skip
+        self._refuse_negative_slope()
         return where(x > 0, dx, dx * self.negative_slope)
 
 
